@@ -1,0 +1,3 @@
+"""speedhints: learned hints that make Python code faster."""
+
+__version__ = "0.1.0"

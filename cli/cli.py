@@ -1,0 +1,47 @@
+"""The one console script, ``speedhints``: a click group whose commands live in the four subpackages.
+
+Commands are imported only when they are run (or listed by ``--help``), so ``speedhints check`` never pays for
+torch or the training stack; each command module keeps its own heavy imports inside the command body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from speedhints import __version__
+from speedhints.lazy import LazyGroup
+
+# command name -> "module:attribute" of a click.Command; each part registers its own line here.
+COMMANDS: dict[str, str] = {
+    "check": "speedhints.hook.cli:check",
+    "model": "speedhints.model_export.cli:model",
+    "data": "speedhints.training.data_cli:data",
+}
+
+
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="speedhints")
+def group() -> None:
+    """speedhints: learned hints that make Python code faster."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI in-process and return its exit code (tests call this; the console script wraps it)."""
+    try:
+        rv = group.main(args=list(argv) if argv is not None else None, prog_name="speedhints", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    # Commands return their exit code; a command that returns nothing succeeded.
+    return rv if isinstance(rv, int) else 0
+
+
+def console_main() -> None:
+    raise SystemExit(main())
