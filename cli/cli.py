@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import click
-
 from speedhints import __version__
 from speedhints.lazy import LazyGroup
 
@@ -18,6 +17,9 @@ COMMANDS: dict[str, str] = {
     "check": "speedhints.hook.cli:check",
     "model": "speedhints.model_export.cli:model",
     "data": "speedhints.training.data_cli:data",
+    "review": "speedhints.bot.cli:review",
+    "serve": "speedhints.bot.cli:serve",
+    "train": "speedhints.training.train_cli:train",
 }
 
 

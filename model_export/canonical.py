@@ -156,7 +156,7 @@ def _set_name(occ: Occurrence, new: str) -> None:
     node = occ.node
     if occ.slot.startswith("names["):
         index = int(occ.slot[6:-1])
-        node.names[index] = new  # type: ignore[attr-defined]
+        node.names[index] = new
     else:
         setattr(node, occ.slot, new)
 
@@ -311,8 +311,9 @@ class _Restorer(ast.NodeTransformer):
             ):
                 text = self._string(part.value.id)
             if text is not None:
-                if values and isinstance(values[-1], ast.Constant):
-                    values[-1] = ast.Constant(value=values[-1].value + text)  # adjacent text parts merge
+                last = values[-1] if values else None
+                if isinstance(last, ast.Constant) and isinstance(last.value, str):
+                    values[-1] = ast.Constant(value=last.value + text)  # adjacent text parts merge
                 else:
                     values.append(ast.Constant(value=text))
             else:
@@ -330,13 +331,13 @@ class _Restorer(ast.NodeTransformer):
         self.generic_visit(node)
         return node
 
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _visit_def  # type: ignore[assignment]
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _visit_def
 
     def _visit_names(self, node: ast.Global | ast.Nonlocal) -> ast.AST:
         node.names = [self._name(n) for n in node.names]
         return node
 
-    visit_Global = visit_Nonlocal = _visit_names  # type: ignore[assignment]
+    visit_Global = visit_Nonlocal = _visit_names
 
     def visit_keyword(self, node: ast.keyword) -> ast.AST:
         if node.arg is not None:
@@ -356,7 +357,7 @@ class _Restorer(ast.NodeTransformer):
         self.generic_visit(node)
         return node
 
-    visit_MatchAs = visit_MatchStar = _visit_capture  # type: ignore[assignment]
+    visit_MatchAs = visit_MatchStar = _visit_capture
 
     def visit_MatchMapping(self, node: ast.MatchMapping) -> ast.AST:
         if node.rest is not None:

@@ -65,9 +65,9 @@ def resolve(name: str, scope: Scope, module: Scope) -> tuple[Scope, set[BindingK
     current = scope.parent
     while current is not None:
         # Class bodies are invisible to the scopes nested in them.
-        if current.kind != "class" and name in current.bindings and name not in current.globals:
-            if name not in current.nonlocals:
-                return current, current.bindings[name]
+        visible = current.kind != "class" and name in current.bindings
+        if visible and name not in current.globals and name not in current.nonlocals:
+            return current, current.bindings[name]
         if current.kind != "class" and name in current.globals:
             return (module, module.bindings[name]) if name in module.bindings else None
         current = current.parent
@@ -129,7 +129,7 @@ class _Collector(ast.NodeVisitor):
             self.visit(stmt)
         self._leave(outer)
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self._visit_arg_defaults(node.args)
@@ -174,7 +174,7 @@ class _Collector(ast.NodeVisitor):
             self.visit(node.elt)
         self._leave(outer)
 
-    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension  # type: ignore[assignment]
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
 
     def _visit_arg_defaults(self, args: ast.arguments) -> None:
         for d in args.defaults:

@@ -86,9 +86,9 @@ class CodeTokenizer:
     def __init__(self, tokenizer: Tokenizer) -> None:
         self.tokenizer = tokenizer
         ids = [tokenizer.token_to_id(t) for t in SPECIAL_TOKENS]
-        if any(i is None for i in ids):
+        if None in ids:
             raise ValueError("tokenizer.json lacks the special tokens <pad>, <bos>, <eos>")
-        self.pad_id, self.bos_id, self.eos_id = (int(i) for i in ids)
+        self.pad_id, self.bos_id, self.eos_id = (int(i) for i in ids if i is not None)
 
     @property
     def vocab_size(self) -> int:

@@ -14,7 +14,6 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
 from speedhints.model_export.canonical import (
     Canonical,
     CanonicalError,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from speedhints.model_export.source import BadInput, decode_source, read_source
 
 
@@ -18,7 +17,10 @@ from speedhints.model_export.source import BadInput, decode_source, read_source
         (b"", r"^file is empty$"),
         (b"  \n\n", r"^file is empty$"),
         (b"\x7fELF\x02\x01\x00\x00", r"^file contains NUL bytes \(binary content, not Python source\)$"),
-        (b"x = " + b"(" * 300 + b")" * 300 + b"\n", r"^(code is nested too deeply to parse|not valid Python 3: too many nested parentheses at line 1)$"),
+        (
+            b"x = " + b"(" * 300 + b")" * 300 + b"\n",
+            r"^(code is nested too deeply to parse|not valid Python 3: too many nested parentheses at line 1)$",
+        ),
         (b"x = " + b"-" * 150 + b"1\n", r"^code is nested 15\d levels deep, over the limit of 100$"),
     ],
 )
