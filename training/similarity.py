@@ -1,0 +1,77 @@
+"""ROUGE-N between all solutions of a problem, exactly, as one sparse matrix product.
+
+ROUGE-N F1 between token sequences a and b is 2·|N(a) ∩ N(b)| / (|N(a)| + |N(b)|), where N(·) is the multiset of
+n-grams and the intersection clips counts (min). Expanding each n-gram's k-th occurrence into its own feature
+("(g, k)") turns the clipped multiset overlap into the plain overlap of sets, which for binary rows is a dot product:
+overlap = X·Xᵀ. scipy's sparse product does that in C, in row blocks so memory stays bounded, and only pairs sharing
+at least one n-gram are ever touched. No approximation (no LSH), so the pairs are the ones exact scoring gives;
+benchmarks/bench_pairs.py reports the cost at 50 to 10,000 solutions per problem.
+
+Tokens: canonical code (already one layout, names and strings replaced) split into identifiers/numbers, runs of
+punctuation, and newlines; indentation is implied by the line structure and the ``:`` that opens each block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+TOKEN = re.compile(r"\w+|[^\w\s]+|\n")
+
+
+def code_tokens(code: str) -> list[str]:
+    return TOKEN.findall(code)
+
+
+def ngram_features(tokens: Sequence[str], n: int, vocab: dict[tuple[tuple[str, ...], int], int]) -> list[int]:
+    """Feature ids of the expanded n-gram multiset (the k-th occurrence of a gram is its own feature)."""
+    seen: dict[tuple[str, ...], int] = {}
+    out = []
+    for i in range(len(tokens) - n + 1):
+        gram = tuple(tokens[i : i + n])
+        k = seen.get(gram, 0)
+        seen[gram] = k + 1
+        out.append(vocab.setdefault((gram, k), len(vocab)))
+    return out
+
+
+def rouge_pairs(
+    token_lists: Sequence[Sequence[str]], n: int = 8, threshold: float = 0.0, block: int = 1024
+) -> list[tuple[int, int, float]]:
+    """Every (i, j, score) with i < j and ROUGE-n F1 >= threshold (and > 0)."""
+    from scipy import sparse
+
+    vocab: dict[tuple[tuple[str, ...], int], int] = {}
+    rows = [ngram_features(tokens, n, vocab) for tokens in token_lists]
+    lengths = np.array([len(r) for r in rows], dtype=np.float64)
+    if not vocab:
+        return []
+    indptr = np.cumsum([0, *(len(r) for r in rows)])
+    indices = np.fromiter((f for r in rows for f in r), dtype=np.int64, count=int(indptr[-1]))
+    x = sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(rows), len(vocab)))
+    xt = x.T.tocsc()
+    out: list[tuple[int, int, float]] = []
+    for start in range(0, len(rows), block):
+        overlap = (x[start : start + block] @ xt).tocoo()  # (block, n_rows) clipped n-gram overlaps
+        i = overlap.row + start
+        j = overlap.col
+        keep = i < j
+        i, j, common = i[keep], j[keep], overlap.data[keep]
+        score = 2.0 * common / (lengths[i] + lengths[j])
+        good = score >= max(threshold, 1e-12)
+        out.extend(zip(i[good].tolist(), j[good].tolist(), score[good].tolist(), strict=True))
+    return out
+
+
+def rouge_n(a: Sequence[str], b: Sequence[str], n: int = 8) -> float:
+    """The same score for one pair, directly from counts (the reference the matrix version is tested against)."""
+    from collections import Counter
+
+    ga = Counter(tuple(a[i : i + n]) for i in range(len(a) - n + 1))
+    gb = Counter(tuple(b[i : i + n]) for i in range(len(b) - n + 1))
+    total = sum(ga.values()) + sum(gb.values())
+    if not total:
+        return 0.0
+    return 2.0 * sum((ga & gb).values()) / total
