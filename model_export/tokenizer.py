@@ -128,7 +128,7 @@ class CodeTokenizer:
     def train(cls, codes: Iterable[str], vocab_size: int = 2048, min_frequency: int = 2) -> CodeTokenizer:
         tokenizer = Tokenizer(models.BPE())
         # No regex split of digits etc.: canonical code is small and uniform, let BPE find its own units.
-        tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+        tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
         tokenizer.decoder = decoders.ByteLevel()
         added = [NL, INDENT, DEDENT, *placeholder_tokens()]
         trainer = trainers.BpeTrainer(

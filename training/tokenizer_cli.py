@@ -23,7 +23,7 @@ from speedhints.model_export.tokenizer import CodeTokenizer
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 DEFAULT_WORK = Path("work")
-DEFAULT_VOCAB = 4096
+DEFAULT_VOCAB = 2048
 
 
 @dataclass(frozen=True)
