@@ -1,0 +1,130 @@
+"""``speedhints review`` (one PR, e.g. as an Actions step) and ``speedhints serve`` (the App's webhooks).
+
+Errors are single ``::error::`` lines (GitHub Actions renders them as annotations): exit 1 for failures, 2 for
+bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import click
+from speedhints.bot.config import BotConfig, ConfigError, split_repo
+from speedhints.model_export.bundle import BundleError
+
+
+def _error(message: str) -> None:
+    click.echo(f"::error::speedhints: {message}")
+
+
+@click.command()
+@click.option("--repo", default=None, help="OWNER/NAME (default: $GITHUB_REPOSITORY).")
+@click.option("--pr", "number", type=int, default=None, help="Pull request number (default: from $GITHUB_EVENT_PATH).")
+@click.option(
+    "--top-k",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    envvar="SPEEDHINTS_TOP_K",
+    help="Hints per changed range.",
+)
+@click.option(
+    "--max-comments",
+    type=click.IntRange(0, 100),
+    default=30,
+    show_default=True,
+    envvar="SPEEDHINTS_MAX_COMMENTS",
+    help="Line comments per review; the rest go into its body.",
+)
+@click.option("--bundle", "bundle_path", type=click.Path(), default=None, help="Model bundle directory.")
+def review(repo: str | None, number: int | None, top_k: int, max_comments: int, bundle_path: str | None) -> int:
+    """Post one review of speed hints on a pull request."""
+    from speedhints.bot.auth import make_auth
+    from speedhints.bot.github_api import PullRequestAPI
+    from speedhints.bot.retry import GitHubError
+    from speedhints.bot.runner import run_review
+    from speedhints.bot.suggester import SuggesterError, load_suggester
+    from speedhints.bot.summary import write_fallback
+
+    try:
+        config = BotConfig.from_env()
+        full_name = repo or config.repository
+        number = number if number is not None else config.default_pr_number()
+        if not full_name:
+            raise ConfigError("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY")
+        if number is None or number < 1:
+            raise ConfigError("no pull request: pass --pr N or run on a pull_request event")
+        owner, name = split_repo(full_name)
+        config.check_auth()
+    except ConfigError as exc:
+        _error(str(exc))
+        return 2
+    try:
+        suggester = load_suggester(bundle_path)
+    except (BundleError, SuggesterError) as exc:
+        _error(str(exc))
+        return 1
+    try:
+        auth = make_auth(config, owner, name)
+        api = PullRequestAPI(config.api_url, auth, full_name, number, write_pause_s=config.write_pause_s)
+        outcome = run_review(api, suggester, top_k=top_k, max_comments=max_comments)
+    except ConfigError as exc:
+        _error(str(exc))
+        return 2
+    except GitHubError as exc:
+        _error(str(exc))
+        return 1
+    for note in outcome.notes:
+        click.echo(f"speedhints: {note}", err=True)
+    if outcome.mode == "read-only":
+        click.echo("::warning::speedhints: the token cannot write reviews here; hints are in the job summary")
+        reason = "The token of this run is read-only (e.g. a pull request from a fork), so no review was posted."
+        for line in write_fallback(outcome.hints, reason, config.step_summary):
+            click.echo(line)
+        return 0
+    if outcome.mode == "posted":
+        click.echo(
+            f"speedhints: posted review {outcome.review_id or '(recovered)'} on {full_name}#{number}: "
+            f"{outcome.comments} comment(s), {outcome.folded} in the body, {outcome.rejected} refused, "
+            f"{outcome.deleted} stale deleted"
+        )
+    else:
+        click.echo(
+            f"speedhints: nothing new to post on {full_name}#{number} ({len(outcome.hints)} hint(s), "
+            f"{outcome.already_posted} already posted, {outcome.deleted} stale deleted)"
+        )
+    return 0
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default="speedhints-queue.sqlite3", show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 16),
+    default=1,
+    show_default=True,
+    help="Worker threads (0: queue only).",
+)
+@click.option("--max-payload", type=click.IntRange(1024), default=5 * 1024 * 1024, show_default=True)
+@click.option(
+    "--lease-s",
+    type=click.FloatRange(0.5),
+    default=120.0,
+    show_default=True,
+    help="Seconds after which a job of a dead worker is taken over.",
+)
+def serve(host: str, port: int, db_path: str, workers: int, max_payload: int, lease_s: float) -> int:
+    """Run the GitHub App webhook server (POST /webhook, GET /healthz)."""
+    from speedhints.bot.server import ServeOptions, run_server
+
+    try:
+        config = BotConfig.from_env()
+        if not config.webhook_secret:
+            raise ConfigError("GITHUB_WEBHOOK_SECRET is not set; refusing to accept unsigned webhooks")
+        if workers:
+            config.check_auth()
+    except ConfigError as exc:
+        _error(str(exc))
+        return 2
+    code: int = run_server(config, ServeOptions(host, port, db_path, workers, max_payload, lease_s))
+    return code

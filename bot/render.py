@@ -1,0 +1,96 @@
+"""Markdown for hints: one review comment per hint, the folded list in the review body, and hidden markers.
+
+Each posted piece of text carries ``<!-- speedhints:MARKER -->`` (``Hint.marker``: a hash of path, function,
+latent and suggestion), which is how a later run recognises what it already said.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from speedhints.model_export.hints import Hint
+
+MARKER_RE = re.compile(r"<!-- speedhints:([0-9a-f]{16}) -->")
+RUN_MARKER_RE = re.compile(r"<!-- speedhints-run:([0-9a-f]{16}) -->")
+# GitHub rejects review and comment bodies over 65,536 characters; stay well below.
+MAX_BODY_CHARS = 60_000
+
+
+def marker_tag(marker: str) -> str:
+    return f"<!-- speedhints:{marker} -->"
+
+
+def run_marker_tag(marker: str) -> str:
+    return f"<!-- speedhints-run:{marker} -->"
+
+
+def markers_in(text: str | None) -> set[str]:
+    return set(MARKER_RE.findall(text or ""))
+
+
+def fence(content: str, info: str = "") -> str:
+    """A code fence longer than any backtick run inside ``content`` so it cannot be closed early."""
+    longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    body = content if content.endswith("\n") or not content else content + "\n"
+    return f"{ticks}{info}\n{body}{ticks}"
+
+
+def why(hint: Hint) -> str:
+    """The one-line reason: what the latent's measured training pairs say about this kind of edit."""
+    if hint.expected_speedup is None:
+        return f"Edits of this kind (latent {hint.latent}) have no measured speedup yet; treat it as a lead."
+    return (
+        f"Slow->fast program pairs that made this kind of edit (latent {hint.latent}) ran a median "
+        f"{hint.expected_speedup:.1f}x faster."
+    )
+
+
+def headline(hint: Hint) -> str:
+    speed = f"~{hint.expected_speedup:.1f}x faster" if hint.expected_speedup is not None else "speedup unmeasured"
+    return f"**speedhints: {hint.label}** · {speed} · confidence {hint.score:.2f} · in `{hint.function}`"
+
+
+def comment_body(hint: Hint, *, as_suggestion: bool) -> str:
+    """A review comment: marker, headline, why, then a suggestion block or a fenced diff."""
+    if as_suggestion:
+        block = fence(hint.suggestion, "suggestion")
+    else:
+        block = fence(hint.diff, "diff")
+        block = f"Suggested change for lines {hint.start_line}-{hint.end_line}:\n\n{block}"
+    return f"{marker_tag(hint.marker)}\n{headline(hint)}\n\n{why(hint)}\n\n{block}\n"
+
+
+def folded_entry(hint: Hint) -> str:
+    """One hint inside the review body (over the comment cap, or on lines outside the diff).
+
+    GitHub does not render Markdown inside ``<summary>``, so the summary line is written in HTML."""
+    speed = f"~{hint.expected_speedup:.1f}x faster" if hint.expected_speedup is not None else "speedup unmeasured"
+    summary = (
+        f"<b>speedhints: {html.escape(hint.label)}</b> · {speed} · confidence {hint.score:.2f} · in "
+        f"<code>{html.escape(hint.function)}</code> — <code>{html.escape(hint.path)}</code> "
+        f"lines {hint.start_line}-{hint.end_line}"
+    )
+    return (
+        f"{marker_tag(hint.marker)}\n<details><summary>{summary}</summary>\n\n"
+        f"{why(hint)}\n\n{fence(hint.diff, 'diff')}\n</details>\n"
+    )
+
+
+def review_body(n_comments: int, folded: list[Hint], run_marker: str) -> str:
+    parts = [run_marker_tag(run_marker), f"**speedhints** has {n_comments + len(folded)} new speed hint(s)"]
+    if n_comments:
+        parts[-1] += f": {n_comments} as line comment(s)"
+    if folded:
+        parts[-1] += f"{', and' if n_comments else ':'} {len(folded)} listed below"
+    parts[-1] += ". Hints are advisory: check that a suggestion keeps the behaviour before applying it."
+    used = sum(len(p) for p in parts)
+    for index, hint in enumerate(folded):
+        entry = folded_entry(hint)
+        if used + len(entry) > MAX_BODY_CHARS:
+            parts.append(f"... and {len(folded) - index} more hint(s) not shown (body size limit).")
+            break
+        parts.append(entry)
+        used += len(entry)
+    return "\n\n".join(parts) + "\n"
