@@ -1,1 +1,1 @@
-"""The pre-commit hook: hints for the code each commit changes (depends on model_export only; never on torch)."""
+"""The pre-commit hook: hints for the code each commit changes (uses model_export only; never torch)."""

@@ -1,29 +1,141 @@
-"""``speedhints check``: the pre-commit hook's entry point."""
+"""``speedhints check``: the pre-commit hook's entry point.
+
+Exit codes: 0 (hints are advice), 1 with --fail-on-hints when a hint is shown, 2 for usage errors, a bad
+configuration, or a missing or broken model bundle (one line on stderr, never a traceback).
+
+Configuration (every key optional; command-line flags override)::
+
+    [tool.speedhints]
+    top-k = 4                  # hints asked of the model per function
+    min-score = 0.1            # hide hints the latent prior scores lower
+    disabled-latents = [12, "range(len) -> enumerate"]   # ids or labels
+    exclude = ["migrations/*", "*_pb2.py"]
+    max-file-size = 1000000    # bytes
+    time-budget = 5.0          # seconds per run, 0 = no limit
+
+Inline: ``# speedhints: ignore`` on a ``def`` line (or its decorators / signature) silences the whole function,
+elsewhere the hints touching that line; ``# speedhints: ignore[7, list -> set membership]`` only those latents.
+"""
 
 from __future__ import annotations
 
-import click
+import os
+import sys
+import time
+from pathlib import Path
 
-from speedhints.model_export.bundle import BundleError, require_bundle
-from speedhints.model_export.source import DEFAULT_MAX_BYTES, BadInput, read_source
+import click
+from speedhints.hook import suggester as suggester_factory
+from speedhints.hook.cache import HintCache, default_cache_dir
+from speedhints.hook.config import ConfigError, find_pyproject, load_config
+from speedhints.hook.diffs import DiffError
+from speedhints.hook.engine import CheckResult, FileToCheck, Skipped, run_check
+from speedhints.hook.git import GitError, GitRepo
+from speedhints.hook.render import FORMATS, render_github, render_json, render_text, stop_message
+from speedhints.hook.selection import SelectionError, excluded, load_all, select
+from speedhints.model_export.bundle import BundleError
 
 
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path())
-@click.option("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, show_default=True, help="Skip larger files.")
+@click.option("--all", "whole", is_flag=True, help="Check whole files (FILES, or every tracked Python file).")
+@click.option("--diff", "diff_ref", metavar="REF", help="Check what changed since REF, or in a range A..B.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--fail-on-hints", is_flag=True, help="Exit 1 when any hint is shown.")
+@click.option("--top-k", type=int, default=None, help="Hints asked of the model per function [config: top-k].")
+@click.option("--min-score", type=float, default=None, help="Hide hints scored lower [config: min-score].")
+@click.option("--disable-latent", "disabled", multiple=True, help="Latent id or label never to show (repeatable).")
+@click.option("--exclude", multiple=True, help="Glob of repository paths to leave alone (repeatable).")
+@click.option("--max-bytes", "--max-file-size", "max_bytes", type=int, default=None, help="Skip larger files.")
+@click.option(
+    "--time-budget",
+    type=float,
+    default=None,
+    help="Stop asking the model after this many seconds of the run; 0 = no limit.",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the hint cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Hint cache directory.")
 @click.option("--bundle", "bundle_path", type=click.Path(), default=None, help="Model bundle directory.")
-def check(files: tuple[str, ...], max_bytes: int, bundle_path: str | None) -> int:
-    """Print speed hints for FILES."""
-    readable = []
-    for name in files:
-        try:
-            readable.append(read_source(name, max_bytes))
-        except BadInput as exc:
-            # One line per unusable file; the others are still checked.
-            click.echo(f"{name}: skipped: {exc}", err=True)
+def check(
+    files: tuple[str, ...],
+    whole: bool,
+    diff_ref: str | None,
+    fmt: str,
+    color: str,
+    fail_on_hints: bool,
+    top_k: int | None,
+    min_score: float | None,
+    disabled: tuple[str, ...],
+    exclude: tuple[str, ...],
+    max_bytes: int | None,
+    time_budget: float | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    bundle_path: str | None,
+) -> int:
+    """Print speed hints for the code being committed (the staged diff), or for FILES.
+
+    A FILE with staged changes is checked where it changed; one with nothing staged is checked whole.
+    """
+    started = time.monotonic()
+    if whole and diff_ref is not None:
+        click.echo("speedhints: --all and --diff cannot be combined", err=True)
+        return 2
+    cwd = Path.cwd()
     try:
-        require_bundle(bundle_path)
-    except BundleError as exc:
+        repo = GitRepo.discover(cwd)
+        config = load_config(find_pyproject(cwd, stop=repo.root if repo else None)).with_overrides(
+            top_k=top_k,
+            min_score=min_score,
+            disabled_latents=disabled or None,
+            exclude=exclude or None,
+            max_file_size=max_bytes,
+            time_budget=time_budget,
+        )
+        model = suggester_factory.load_suggester(bundle_path)
+        wanted = [
+            w for w in select(repo, files, whole=whole, diff_ref=diff_ref, cwd=cwd) if not excluded(w, config.exclude)
+        ]
+        loaded = load_all(repo, wanted, config.max_file_size)
+        cache = HintCache(
+            None if no_cache else Path(cache_dir) if cache_dir else default_cache_dir(repo and repo.git_dir)
+        )
+        result = run_check(
+            (FileToCheck(item.wanted.path, item.text, item.wanted.changed) for item in loaded if item.text is not None),
+            config,
+            model,
+            cache,
+            started=started,
+        )
+    except (ConfigError, BundleError, GitError, DiffError, SelectionError) as exc:
         click.echo(f"speedhints: {exc}", err=True)
         return 2
-    raise click.ClickException("hint generation needs the runtime of issue #6")  # pragma: no cover
+    # Unreadable files first, in the order they were named; the others were still checked.
+    result.skipped[:0] = [Skipped(item.wanted.path, item.problem or "") for item in loaded if item.text is None]
+    _print(result, fmt, _use_color(color), config.time_budget)
+    return 1 if fail_on_hints and result.hints else 0
+
+
+def _use_color(choice: str) -> bool:
+    if choice == "auto":
+        return sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # https://no-color.org
+    return choice == "always"
+
+
+def _print(result: CheckResult, fmt: str, color: bool, budget: float) -> None:
+    if fmt == "json":
+        click.echo(render_json(result, budget))
+        return
+    if fmt == "github":
+        out = render_github(result, budget)
+        if out:
+            click.echo(out)
+        return
+    for skipped in result.skipped:
+        click.echo(f"{skipped.path}: skipped: {skipped.reason}", err=True)
+    out = render_text(result, color)
+    if out:
+        click.echo(out, color=color)
+    if result.stopped:
+        click.echo(stop_message(result, budget), err=True)

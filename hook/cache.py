@@ -1,0 +1,99 @@
+"""A content-hash cache of hints per region, so a function that did not change costs nothing on the next run.
+
+The key hashes everything the model's answer depends on: the model's identity (its manifest), top-k, the
+region's qualified name and its exact text. Line numbers are stored relative to the region, so moving a
+function (code added above it) still hits. Hints are cached before filtering (min-score, disabled latents,
+ignore comments), so changing those settings never needs the model again. A broken or unwritable cache is a
+miss, never an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from speedhints.model_export.hints import Hint
+
+CACHE_ENV = "SPEEDHINTS_CACHE_DIR"
+FORMAT = 1  # bump when the stored shape changes: old entries then simply miss
+
+
+def default_cache_dir(git_dir: Path | None) -> Path:
+    """$SPEEDHINTS_CACHE_DIR, else .git/speedhints-cache, else $XDG_CACHE_HOME/speedhints."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    if git_dir is not None:
+        return git_dir / "speedhints-cache"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "speedhints"
+
+
+def region_key(model_identity: str, top_k: int, name: str, text: str) -> str:
+    h = hashlib.sha256()
+    for part in (f"v{FORMAT}", model_identity, str(top_k), name, text):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class HintCache:
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory  # None: caching disabled
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str, path: str, region_start: int) -> list[Hint] | None:
+        """The cached hints for ``key``, placed at ``region_start`` in ``path``; None on a miss."""
+        if self.directory is None:
+            return None
+        try:
+            stored = json.loads(self._file(key).read_text(encoding="utf-8"))
+            hints = [_from_stored(item, path, region_start) for item in stored]
+        except (OSError, ValueError, TypeError, KeyError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return hints
+
+    def put(self, key: str, hints: list[Hint], region_start: int) -> None:
+        if self.directory is None:
+            return
+        target = self._file(key)
+        payload = json.dumps([_to_stored(h, region_start) for h in hints])
+        tmp: str | None = None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Write then rename, so a concurrent run never reads half an entry.
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(payload)
+            os.replace(tmp, target)
+        except OSError:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+    def _file(self, key: str) -> Path:
+        assert self.directory is not None
+        return self.directory / key[:2] / f"{key}.json"
+
+
+def _to_stored(hint: Hint, region_start: int) -> dict[str, Any]:
+    item = asdict(hint)
+    del item["path"]  # the same function in another file reuses the entry
+    item["start_line"] -= region_start
+    item["end_line"] -= region_start
+    return item
+
+
+def _from_stored(item: dict[str, Any], path: str, region_start: int) -> Hint:
+    fields = dict(item)
+    fields["start_line"] = int(fields["start_line"]) + region_start
+    fields["end_line"] = int(fields["end_line"]) + region_start
+    return Hint(path=path, **fields)

@@ -1,0 +1,123 @@
+"""Which files to check and which of their lines: the staged diff (default), ``--diff REF``, or ``--all``.
+
+Staged files are read from the index, not the working tree, because that is what the commit records (pre-
+commit stashes unstaged edits, but ``speedhints check`` run by hand does not). A file named on the command
+line with nothing staged is checked whole: that is what ``speedhints check some_file.py`` means when nothing
+is being committed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from speedhints.hook.git import INDEX, GitError, GitRepo, right_side
+from speedhints.hook.inputs import source_from_bytes, source_from_file
+from speedhints.model_export.hints import LineRange
+from speedhints.model_export.source import BadInput
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+class SelectionError(RuntimeError):
+    """Nothing sensible to check (e.g. no repository for the staged diff); ``str(exc)`` is one line."""
+
+
+@dataclass(frozen=True)
+class Wanted:
+    path: str  # as shown to the user
+    repo_path: str | None  # relative to the repository root (None outside a repository)
+    changed: Sequence[LineRange] | None  # None: the whole file
+    rev: str | None  # git revision to read from (INDEX, a commit); None: the working tree
+
+
+@dataclass(frozen=True)
+class Loaded:
+    wanted: Wanted
+    text: str | None
+    problem: str | None  # why ``text`` is None
+
+
+def select(repo: GitRepo | None, files: Sequence[str], *, whole: bool, diff_ref: str | None, cwd: Path) -> list[Wanted]:
+    if whole:
+        if files:
+            return [Wanted(name, _repo_path(repo, name), None, None) for name in files]
+        if repo is None:
+            raise SelectionError("not inside a git repository: name the FILES to check")
+        return [Wanted(_display(repo, rel, cwd), rel, None, None) for rel in repo.tracked_python_files()]
+    if repo is None:
+        if diff_ref is not None:
+            raise SelectionError("--diff needs a git repository")
+        if not files:
+            raise SelectionError("not inside a git repository: name the FILES to check, or use --all")
+        return [Wanted(name, None, None, None) for name in files]
+    if diff_ref is not None:
+        changes, rev = repo.changes_since(diff_ref), right_side(diff_ref)
+    else:
+        changes, rev = repo.staged_changes(), INDEX
+    if not files:
+        return [
+            Wanted(_display(repo, rel, cwd), rel, ranges, rev)
+            for rel, ranges in changes.items()
+            if rel.endswith(PYTHON_SUFFIXES)
+        ]
+    wanted = []
+    for name in files:
+        rel = _repo_path(repo, name)
+        if rel is not None and rel in changes:
+            wanted.append(Wanted(name, rel, changes[rel], rev))
+        elif diff_ref is None:
+            wanted.append(Wanted(name, rel, None, None))  # named, nothing staged: the whole file
+        # with --diff, a named file the range did not touch has nothing to check
+    return wanted
+
+
+def excluded(wanted: Wanted, globs: Sequence[str]) -> bool:
+    name = (wanted.repo_path or wanted.path).replace(os.sep, "/")
+    return any(fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(wanted.path, g) for g in globs)
+
+
+def load_all(repo: GitRepo | None, wanted: Sequence[Wanted], max_bytes: int) -> list[Loaded]:
+    """Read every wanted file; git blobs in one batch per revision. Never raises for a single bad file."""
+    blobs: dict[tuple[str, str], bytes | None] = {}
+    by_rev: dict[str, list[str]] = {}
+    for w in wanted:
+        if w.rev is not None and w.repo_path is not None:
+            by_rev.setdefault(w.rev, []).append(w.repo_path)
+    for rev, paths in by_rev.items():
+        assert repo is not None
+        try:
+            got = repo.read_blobs(rev, paths)
+        except GitError:
+            got = dict.fromkeys(paths)
+        blobs.update({(rev, p): data for p, data in got.items()})
+    loaded = []
+    for w in wanted:
+        try:
+            if w.rev is not None and w.repo_path is not None:
+                text = source_from_bytes(blobs.get((w.rev, w.repo_path)), max_bytes)
+            else:
+                text = source_from_file(w.path, max_bytes)
+        except BadInput as exc:
+            loaded.append(Loaded(w, None, str(exc)))
+        else:
+            loaded.append(Loaded(w, text, None))
+    return loaded
+
+
+def _repo_path(repo: GitRepo | None, name: str) -> str | None:
+    if repo is None:
+        return None
+    try:
+        # Resolve the folder, not the file: a symlink named foo.py is tracked as foo.py, not as its target.
+        absolute = Path(os.path.realpath(os.path.dirname(os.path.abspath(name)))) / os.path.basename(name)
+        return absolute.relative_to(os.path.realpath(repo.root)).as_posix()
+    except ValueError:
+        return None  # outside the repository: read from disk, checked whole
+
+
+def _display(repo: GitRepo, rel: str, cwd: Path) -> str:
+    return os.path.relpath(repo.root / rel, cwd)
