@@ -15,6 +15,7 @@ import json
 import sys
 import sysconfig
 import time
+import tokenize
 from pathlib import Path
 
 from speedhints.model_export.canonical import CanonicalError, canonicalize, decanonicalize, strip_docstrings
@@ -36,8 +37,9 @@ def ast_form(tree: ast.AST) -> str:
 def check_file(path: Path) -> str | None:
     """None when the contract holds, else a short reason."""
     try:
-        src = path.read_text(encoding="utf-8")
-    except (UnicodeDecodeError, OSError) as exc:
+        with tokenize.open(path) as f:  # honours a file's coding cookie, as Python does
+            src = f.read()
+    except (UnicodeDecodeError, SyntaxError, OSError) as exc:
         return f"unreadable: {type(exc).__name__}"
     try:
         expected = ast_form(strip_docstrings(ast.parse(src)))

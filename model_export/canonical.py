@@ -114,7 +114,10 @@ def _plan_renames(tree: ast.Module, analysis: Analysis) -> dict[Occurrence, str]
         prefix = _user_prefix(occ, analysis)
         if prefix is not None:
             user.append((occ, prefix))
-    kept = {occ.name for occ in analysis.occurrences} - {occ.name for occ, _ in user}
+    # Every name written somewhere without being renamed (a builtin, an import, a class attribute called f1) is
+    # reserved: no placeholder may take its spelling, even when the same name is renamed elsewhere.
+    renamed = {id(occ) for occ, _ in user}
+    kept = {occ.name for occ in analysis.occurrences if id(occ) not in renamed}
     counters = {"v": 0, "f": 0, "c": 0}
     by_name: dict[str, str] = {}
     plan: dict[Occurrence, str] = {}
@@ -200,7 +203,10 @@ class _StringReplacer(ast.NodeTransformer):
                 # f"Case {i}:" -> f"{s0}{v0}{s1}": the text becomes a placeholder expression.
                 values.append(ast.FormattedValue(value=self.placeholder(part.value), conversion=-1, format_spec=None))
             elif isinstance(part, ast.FormattedValue):
-                part.value = self.visit(part.value)  # the format spec stays literal
+                # The format spec stays literal, and so does a bare string expression (f"{'x'}"): as a placeholder
+                # it would read back as text.
+                if not (isinstance(part.value, ast.Constant) and isinstance(part.value.value, str)):
+                    part.value = self.visit(part.value)
                 values.append(part)
             else:
                 values.append(part)

@@ -259,3 +259,16 @@ def test_contract_on_real_solutions() -> None:
     assert len(programs) == 150
     for src in programs:
         check_contract(src)
+
+
+def test_class_attribute_spelled_like_a_placeholder_keeps_its_meaning() -> None:
+    # Found on the standard library (test_decorators.py): a kept class-level f1 beside user functions.
+    src = "def f1():\n    pass\ndef g():\n    pass\nclass C:\n    def f1(self):\n        return g()\n"
+    canonical = check_contract(src)
+    assert "def f1(v0):" in canonical.code  # the method keeps its name ...
+    assert "def f0():" in canonical.code and "def f2():" in canonical.code  # ... and no function takes it
+
+
+def test_string_expression_inside_an_fstring_is_not_read_back_as_text() -> None:
+    # Found on the standard library (test_fstring.py): f"{'{{}}'}" is an expression, not text.
+    check_contract("x = f\"{'{{}}'}\" + f'a{1}b'\n")
