@@ -53,7 +53,7 @@ def test_layout_and_placeholders_are_single_tokens(tokenizer: CodeTokenizer) -> 
     code = "def f0(v0):\n    for v1 in v0:\n        print(v1, s0)\n    return v12\n"
     pieces = tokenizer.tokens(code)
     assert pieces.count(NL) == 4 and pieces.count(INDENT) == 2 and pieces.count(DEDENT) == 1
-    for placeholder in ("f0", "v0", " v0", "v1", " s0", " v12"):
+    for placeholder in (" f0", "v0", " v0", "v1", " s0", " v12"):
         assert placeholder in pieces, (placeholder, pieces)
 
 
