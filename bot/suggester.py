@@ -31,10 +31,7 @@ def load_suggester(bundle: str | None = None) -> Suggester:
         suggester: Suggester = factory()
         return suggester
     path = require_bundle(bundle)  # raises BundleError with one line when no model is installed
-    # The onnxruntime Suggester of issue #6 is built from ``path`` here once it exists.
-    raise SuggesterBundleUnsupported(path)
+    # Imported here so that a plug-in run never loads onnxruntime.
+    from speedhints.model_export.runtime import load_runtime
 
-
-class SuggesterBundleUnsupported(SuggesterError):
-    def __init__(self, path: object) -> None:
-        super().__init__(f"found a model bundle at {path}, but this build has no runtime to load it yet (issue #6)")
+    return load_runtime(path)

@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "review": "speedhints.bot.cli:review",
     "serve": "speedhints.bot.cli:serve",
     "train": "speedhints.training.train_cli:train",
+    "export": "speedhints.training.export.cli:export",
+    "bench": "speedhints.training.export.bench:bench",
 }
 
 
