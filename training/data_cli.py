@@ -7,7 +7,17 @@ import click
 from speedhints.lazy import LazyGroup
 
 # subcommand -> "module:attribute"; each pipeline stage registers its own line here.
-DATA_COMMANDS: dict[str, str] = {}
+DATA_COMMANDS: dict[str, str] = {
+    "canonical": "speedhints.training.tokenizer_cli:canonical_command",
+    "tokenizer": "speedhints.training.tokenizer_cli:tokenizer_command",
+    "pairs": "speedhints.training.pairs:pairs_command",
+    "splits": "speedhints.training.splits:splits_command",
+    "stats": "speedhints.training.stats:stats_command",
+    "convert": "speedhints.training.convert:convert_command",
+    "verify": "speedhints.training.verify:verify_command",
+    "measure": "speedhints.training.measure:measure_command",
+    "scale": "speedhints.training.scale.command:scale_command",
+}
 
 
 @click.group(cls=LazyGroup, lazy_commands=DATA_COMMANDS)
