@@ -35,10 +35,11 @@ from speedhints.training import sandbox_zygote as zygote
 K = TypeVar("K")
 
 ZYGOTE_PATH = Path(zygote.__file__).resolve()
-# run_once's fresh interpreter: import the small runner (its .pyc is cached, unlike a script's) and go.
-RUNNER_BOOT = (
-    f"import sys; sys.path.insert(0, {str(ZYGOTE_PATH.parent)!r}); import sandbox_runner; sandbox_runner.main()"
-)
+# run_once's fresh interpreter. As root the run sees its own tmpfs over /tmp, so neither a venv nor a checkout
+# that lives under /tmp (CI's clone, say) is visible to it: it runs the real interpreter (the sandbox mounts that
+# installation back read-only) and gets the runner's source on its command line rather than as a file to import.
+INTERPRETER = os.path.realpath(sys.executable)
+RUNNER_BOOT = (ZYGOTE_PATH.parent / "sandbox_runner.py").read_text(encoding="utf-8") + "\nmain()\n"
 STATUSES = ("ok", "runtime_error", "timeout", "memory", "output_limit", "killed")
 # A zygote that does not answer this long after the wall limit is presumed wedged and replaced.
 ZYGOTE_GRACE_SECONDS = 20.0
@@ -357,7 +358,7 @@ def run_once(code: str, stdin: bytes, limits: Limits = Limits(), isolate: bool =
         with open(in_path, "rb") as fin, open(out_path, "wb") as fout, open(err_path, "wb") as ferr:
             start = time.perf_counter()
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", RUNNER_BOOT, str(code_fd), str(report_w)]
+                [INTERPRETER, "-I", "-S", "-c", RUNNER_BOOT, str(code_fd), str(report_w)]
                 + (["file_io"] if limits.file_io else []),
                 stdin=fin,
                 stdout=fout,
