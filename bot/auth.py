@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from github import Auth, GithubIntegration
+
 from speedhints.bot.config import BotConfig, ConfigError
 from speedhints.bot.retry import RetryPolicy, with_retries
 

@@ -7,6 +7,7 @@ bad usage or configuration.
 from __future__ import annotations
 
 import click
+
 from speedhints.bot.config import BotConfig, ConfigError, split_repo
 from speedhints.model_export.bundle import BundleError
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from speedhints.model_export.hints import LineRange
 from unidiff import PatchSet  # type: ignore[attr-defined]
 from unidiff.errors import UnidiffParseError
+
+from speedhints.model_export.hints import LineRange
 
 
 class PatchError(ValueError):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from github import Auth, Github
+
 from speedhints.bot.plan import ExistingComment
 from speedhints.bot.retry import Clock, RetryPolicy, Sleep, with_retries
 

@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 
 import click
+
 from speedhints.bot.config import BotConfig
 from speedhints.bot.jobqueue import JobQueue
 from speedhints.bot.logs import get_logger, setup_json_logging

@@ -13,13 +13,14 @@ import json
 import time
 from typing import Any
 
-from speedhints.bot.jobqueue import JobQueue, JobSpec
-from speedhints.bot.logs import get_logger
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from speedhints.bot.jobqueue import JobQueue, JobSpec
+from speedhints.bot.logs import get_logger
 
 REVIEW_ACTIONS = frozenset({"opened", "synchronize", "reopened"})
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import click
+
 from speedhints import __version__
 from speedhints.lazy import LazyGroup
 

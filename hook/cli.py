@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import click
+
 from speedhints.hook import suggester as suggester_factory
 from speedhints.hook.cache import HintCache, default_cache_dir
 from speedhints.hook.config import ConfigError, find_pyproject, load_config

@@ -7,9 +7,10 @@ at and are dropped.
 
 from __future__ import annotations
 
-from speedhints.model_export.hints import LineRange
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
+
+from speedhints.model_export.hints import LineRange
 
 
 class DiffError(ValueError):

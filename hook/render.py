@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import click
+
 from speedhints.hook.engine import CheckResult
 from speedhints.model_export.hints import Hint
 

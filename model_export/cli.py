@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+
 from speedhints.model_export.bundle import MANIFEST, BundleError, require_bundle
 
 

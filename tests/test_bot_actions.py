@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+
 from speedhints.bot.cli import review
 
 ROOT = Path(__file__).resolve().parents[1]

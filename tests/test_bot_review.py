@@ -16,6 +16,7 @@ from fakegithub.server import FakeReview
 from fakegithub.shapes import BOT_USER
 from fakegithub.suggesters import RuleSuggester
 from github import Auth
+
 from speedhints.bot.auth import InstallationTokens, make_auth
 from speedhints.bot.config import BotConfig
 from speedhints.bot.github_api import PullRequestAPI

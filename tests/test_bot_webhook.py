@@ -20,6 +20,7 @@ import requests
 from fakegithub import FakeGitHub, Fault
 from fakegithub.builders import make_pr
 from fakegithub.deliveries import ServerThread, deliver, pr_event, sign
+
 from speedhints.bot.jobqueue import JobQueue, JobSpec
 from speedhints.bot.logs import Redactor, get_logger, setup_json_logging
 from speedhints.bot.webhook import create_app, verify_signature
@@ -270,6 +271,7 @@ def test_worker_reviews_as_the_app_installation_named_in_the_event(tmp_path: Pat
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from fakegithub.suggesters import RuleSuggester
+
     from speedhints.bot.config import BotConfig
     from speedhints.bot.worker import Worker, WorkerOptions
 

@@ -14,6 +14,7 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+
 from speedhints.model_export.canonical import (
     Canonical,
     CanonicalError,

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 from speedhints.cli import main
 
 NO_TORCH = "import sys; {body}; bad = sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')); " \

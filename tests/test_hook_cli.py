@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 import test_hook_fixtures
+from test_hook_doubles import LOOP, RuleSuggester
+from test_hook_fixtures import git, make_repo, run_check, write
+
 from speedhints.hook import suggester as suggester_factory
 from speedhints.hook.cache import HintCache
 from speedhints.hook.config import HookConfig
 from speedhints.hook.engine import FileToCheck
 from speedhints.hook.engine import run_check as run_engine
 from speedhints.model_export.hints import Hint, LineRange
-from test_hook_doubles import LOOP, RuleSuggester
-from test_hook_fixtures import git, make_repo, run_check, write
 
 clean_env, model = test_hook_fixtures.clean_env, test_hook_fixtures.model  # fixtures used here
 

@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 import test_hook_fixtures
 import yaml
-from speedhints.model_export.bundle import DEFAULT_BUNDLE_DIR, MANIFEST
 from test_hook_doubles import LOOP
 from test_hook_fixtures import git, make_repo, write
+
+from speedhints.model_export.bundle import DEFAULT_BUNDLE_DIR, MANIFEST
 
 clean_env = test_hook_fixtures.clean_env  # a fixture
 

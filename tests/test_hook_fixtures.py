@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from test_hook_doubles import DOUBLE_IDENTITY, RuleSuggester
+
 from speedhints.cli import main
 from speedhints.hook import suggester as suggester_factory
-from test_hook_doubles import DOUBLE_IDENTITY, RuleSuggester
 
 
 @pytest.fixture

@@ -17,10 +17,11 @@ import pytest
 import test_hook_fixtures
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from test_hook_doubles import DOUBLE_IDENTITY, LOOP, RuleSuggester
+
 from speedhints.cli import main
 from speedhints.hook import suggester as suggester_factory
 from speedhints.hook.diffs import DiffError, changed_ranges
-from test_hook_doubles import DOUBLE_IDENTITY, LOOP, RuleSuggester
 
 clean_env = test_hook_fixtures.clean_env  # a fixture
 

@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import pytest
+
 from speedhints.hook.cache import HintCache, region_key
 from speedhints.hook.config import ConfigError, HookConfig, find_pyproject, load_config
 from speedhints.hook.diffs import DiffError, changed_ranges, merge_ranges

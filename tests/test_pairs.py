@@ -37,7 +37,10 @@ def test_rouge8_threshold_and_tokens() -> None:
     assert pairs[0][2] == pytest.approx(rouge_n(a, b, 8))
 
 
-SLOW = "v0 = int(input())\nv1 = list(map(int, input().split()))\nv2 = []\nfor v3 in v1:\n    if v3 not in v2:\n        v2.append(v3)\nprint(len(v2))\n"
+SLOW = (
+    "v0 = int(input())\nv1 = list(map(int, input().split()))\nv2 = []\nfor v3 in v1:\n    if v3 not in v2:\n"
+    "        v2.append(v3)\nprint(len(v2))\n"
+)
 FAST = SLOW.replace("v2 = []", "v2 = set()").replace("v2.append(v3)", "v2.add(v3)")
 OTHER = "import sys\nprint(len(set(sys.stdin.read().split()[1:])))\n"
 
@@ -84,7 +87,7 @@ def make_pairs(n_problems: int = 30, per_problem: int = 12) -> list[Pair]:
     rng = random.Random(0)
     pairs = []
     for p in range(n_problems):
-        for k in range(per_problem):
+        for _ in range(per_problem):
             slow, fast = rng.sample(range(20), 2)
             pairs.append(Pair(f"{p}_A", f"s{slow}", f"s{fast}", 0.5, 1.5, 30.0, 20.0, False))
     return pairs
@@ -149,11 +152,11 @@ def test_pairs_splits_and_stats_commands_end_to_end(tmp_path: Path, capsys: pyte
 
     counts = write_splits(work, corpus / "pairs.tsv", corpus / "runtimes.tsv", corpus_dir=corpus)
     assert sum(counts["by_problem"][s] for s in ("train", "valid", "test")) == 9
-    refs = [json.loads(line) for line in open(work / "pairs" / "paper" / "refs.jsonl")]
+    refs = [json.loads(line) for line in (work / "pairs" / "paper" / "refs.jsonl").read_text().splitlines()]
     assert refs and all(r["ms"] > ref["ms"] for r in refs for ref in r["refs"])
     slow_refs = next(r for r in refs if r["id"] == "slow")
     assert [ref["id"] for ref in slow_refs["refs"]] == ["fast", "mid"]  # fastest first
-    record = json.loads(open(work / "pairs" / "paper" / "test.jsonl").readline())
+    record = json.loads((work / "pairs" / "paper" / "test.jsonl").read_text().splitlines()[0])
     assert set(record) == {"problem", "slow_id", "fast_id", "slow", "fast", "speedup"}
 
     stats = corpus_stats(corpus)

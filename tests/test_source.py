@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from speedhints.model_export.source import BadInput, decode_source, read_source
 
 

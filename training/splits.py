@@ -18,6 +18,7 @@ line with its references' code), the files ``speedhints train`` and ``speedhints
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -98,7 +99,9 @@ def write_tsv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     tmp.replace(path)
 
 
-def write_splits(work: Path, pairs_path: Path, runtimes_path: Path, corpus_dir: Path = CORPUS_DIR) -> dict[str, dict[str, int]]:
+def write_splits(
+    work: Path, pairs_path: Path, runtimes_path: Path, corpus_dir: Path = CORPUS_DIR
+) -> dict[str, dict[str, int]]:
     from speedhints.training.tokenizer_cli import load_canonical
 
     pairs = read_pairs(pairs_path)
@@ -116,8 +119,9 @@ def write_splits(work: Path, pairs_path: Path, runtimes_path: Path, corpus_dir: 
         folder = work / "pairs" / scheme
         folder.mkdir(parents=True, exist_ok=True)
         counts[scheme] = {"train": 0, "valid": 0, "test": 0, "dropped": 0}
-        files = {name: open(folder / f"{name}.jsonl", "w", encoding="utf-8") for name in ("train", "valid", "test")}
-        try:
+        with contextlib.ExitStack() as stack:
+            files = {name: stack.enter_context(open(folder / f"{name}.jsonl", "w", encoding="utf-8"))
+                     for name in ("train", "valid", "test")}
             for p, split in zip(pairs, splits[scheme], strict=True):
                 if split is None:
                     counts[scheme]["dropped"] += 1
@@ -126,9 +130,6 @@ def write_splits(work: Path, pairs_path: Path, runtimes_path: Path, corpus_dir: 
                 record = {"problem": p.problem, "slow_id": p.slow, "fast_id": p.fast, "slow": code[(p.problem, p.slow)],
                           "fast": code[(p.problem, p.fast)], "speedup": p.speedup}
                 files[split].write(json.dumps(record) + "\n")
-        finally:
-            for f in files.values():
-                f.close()
         test_inputs = {(p.problem, p.slow) for p, s in zip(pairs, splits[scheme], strict=True) if s == "test"}
         refs = references(test_inputs, runtimes, code)
         with open(folder / "refs.jsonl", "w", encoding="utf-8") as f:

@@ -102,7 +102,8 @@ def write_report(out: Path, corpus: Path, work: Path) -> Path:
 
     canonical = work / "canonical.jsonl"
     if canonical.is_file():
-        lengths = [len(json.loads(line)["code"].splitlines()) for line in open(canonical, encoding="utf-8")]
+        with open(canonical, encoding="utf-8") as f:
+            lengths = [len(json.loads(line)["code"].splitlines()) for line in f]
         fig, ax = plt.subplots(figsize=(5, 3.5))
         ax.hist(lengths, bins=range(0, 120, 3), color="tab:green")
         ax.set_xlabel("lines of canonical code")
