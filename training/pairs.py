@@ -22,12 +22,13 @@ from pathlib import Path
 
 import click
 
+from speedhints.training.convert import DEFAULT_WORK, REPO_ROOT
 from speedhints.training.similarity import code_tokens, rouge_pairs
 
-CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+CORPUS_DIR = REPO_ROOT / "training" / "corpus"
+
 DEFAULT_RUNTIMES = CORPUS_DIR / "runtimes.tsv"
 DEFAULT_PAIRS = CORPUS_DIR / "pairs.tsv"
-DEFAULT_WORK = Path("work")
 PAIRS_HEADER = ["problem", "slow", "fast", "rouge8", "speedup", "slow_ms", "fast_ms", "slow_censored"]
 
 

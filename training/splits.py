@@ -28,11 +28,12 @@ from pathlib import Path
 
 import click
 
+from speedhints.training.convert import DEFAULT_WORK, REPO_ROOT
 from speedhints.training.pairs import DEFAULT_PAIRS, DEFAULT_RUNTIMES, Pair, Runtime, read_pairs, read_runtimes
 from speedhints.training.similarity import code_tokens, rouge_n
 
-CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
-DEFAULT_WORK = Path("work")
+CORPUS_DIR = REPO_ROOT / "training" / "corpus"
+
 SCHEMES = ("by_problem", "paper")
 PAPER_TEST_INPUTS = 100
 PAPER_SEED = 2022

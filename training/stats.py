@@ -16,9 +16,11 @@ from pathlib import Path
 
 import click
 
+from speedhints.training.convert import DEFAULT_WORK, REPO_ROOT
 from speedhints.training.pairs import read_runtimes
 
-CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+CORPUS_DIR = REPO_ROOT / "training" / "corpus"
+
 MIN_SOLUTIONS_FOR_SPREAD = 5  # a per-problem percentile over fewer timed solutions says little
 
 
@@ -141,7 +143,7 @@ def write_report(out: Path, corpus: Path, work: Path) -> Path:
 @click.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts from the committed artefacts as JSON.")
 @click.option("--corpus", type=click.Path(path_type=Path), default=CORPUS_DIR, show_default=True)
-@click.option("--work", type=click.Path(path_type=Path), default=Path("work"), show_default=True)
+@click.option("--work", type=click.Path(path_type=Path), default=DEFAULT_WORK, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=CORPUS_DIR / "stats", show_default=True)
 def stats_command(as_json: bool, corpus: Path, work: Path, out: Path) -> int:
     """Counts at each stage, and a markdown report with plots."""

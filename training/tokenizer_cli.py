@@ -20,9 +20,10 @@ import click
 
 from speedhints.model_export.canonical import CanonicalError, canonicalize
 from speedhints.model_export.tokenizer import CodeTokenizer
+from speedhints.training.convert import DEFAULT_WORK, REPO_ROOT
 
-CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
-DEFAULT_WORK = Path("work")
+CORPUS_DIR = REPO_ROOT / "training" / "corpus"
+
 DEFAULT_VOCAB = 2048
 
 
