@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "train": "speedhints.training.train_cli:train",
     "export": "speedhints.training.export.cli:export",
     "bench": "speedhints.training.export.bench:bench",
+    "eval": "speedhints.training.evaluation.cli:eval_command",
 }
 
 

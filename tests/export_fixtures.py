@@ -57,7 +57,7 @@ def _temp_dir(prefix: str) -> Path:
 
 
 @functools.cache
-def tiny_checkpoint(steps: int = 400) -> Path:
+def tiny_checkpoint(steps: int = 400, model_name: str = "edit-vqvae") -> Path:
     import torch
 
     from speedhints.training.configs import make_run_config
@@ -66,7 +66,7 @@ def tiny_checkpoint(steps: int = 400) -> Path:
 
     torch.set_num_threads(1)
     tok = CodeTokenizer.load(TOKENIZER)
-    run = make_run_config("edit-vqvae", "tiny", vocab_size=tok.vocab_size, pad_id=tok.pad_id, bos_id=tok.bos_id,
+    run = make_run_config(model_name, "tiny", vocab_size=tok.vocab_size, pad_id=tok.pad_id, bos_id=tok.bos_id,
                           eos_id=tok.eos_id)
     run.train.max_steps = run.train.lr_decay_steps = run.train.eval_interval = steps
     src, tgt, keys = [], [], []

@@ -1,0 +1,150 @@
+"""``speedhints eval`` end to end on tiny models: generation, the paper's metrics, real sandboxed execution of
+the candidates on a hand-made problem, the table, and the latent atlas."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from export_fixtures import canonical_pairs, tiny_checkpoint
+
+from speedhints.model_export.canonical import canonicalize
+from speedhints.training.evaluation.execution import Executor, ProblemData, Verdict, best_of_k
+from speedhints.training.evaluation.inputs import EvalInput, RefProgram, read_inputs
+from speedhints.training.evaluation.run import EvalSettings, SplitSpec, evaluate, table_markdown, write_results
+from speedhints.training.measure import ScaledInput
+from speedhints.training.runcache import RunCache, sha256
+from speedhints.training.sandbox import Sandbox
+from speedhints.training.verify import Test as VerifyCase
+from speedhints.training.verify import normalise_input
+
+# Sum of the prefix sums: the slow version is quadratic, the fast one linear.
+READ = "n = int(input())\na = list(map(int, input().split()))\n"
+SLOW = READ + "t = 0\nfor i in range(n):\n    t += sum(a[:i + 1])\nprint(t)\n"
+FAST = READ + "t = 0\np = 0\nfor x in a:\n    p += x\n    t += p\nprint(t)\n"
+# Right on the small tests, wrong on the big input.
+SHORTCUT = READ + "print(0 if n > 100 else sum((n - i) * v for i, v in enumerate(a)))\n"
+
+
+def _answer(values: list[int]) -> str:
+    return str(sum((len(values) - i) * v for i, v in enumerate(values))) + "\n"
+
+
+def _problem(tmp: Path) -> ProblemData:
+    tests = []
+    for values in ([1, 2, 3], [5], [7, 0, 2, 9]):
+        inp = normalise_input(f"{len(values)}\n{' '.join(map(str, values))}\n")
+        tests.append(VerifyCase(inp, sha256(inp), _answer(values)))
+    big = list(range(1, 4001))
+    data = f"{len(big)}\n{' '.join(map(str, big))}\n".encode()
+    path = tmp / "big.in"
+    path.write_bytes(data)
+    return ProblemData(tests, [(ScaledInput("prefix", "big", sha256(data), path), data, _answer(big).encode())], False)
+
+
+def _x() -> EvalInput:
+    x = canonicalize(SLOW).code
+    return EvalInput("prefix", "1", x, 500.0, (RefProgram("2", canonicalize(FAST).code, 5.0, 0.5),))
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Sandbox:
+    with Sandbox(workers=2) as sb:
+        yield sb
+
+
+def _executor(tmp: Path, sandbox: Sandbox) -> Executor:
+    cache = RunCache(tmp / "runs.sqlite")
+    return Executor(cache, sandbox, {"prefix": _problem(tmp)}, {("prefix", "1"): SLOW},
+                    {("prefix", "1"): canonicalize(SLOW)})
+
+
+def test_execution_verdicts(tmp_path: Path, sandbox: Sandbox) -> None:
+    ex = _executor(tmp_path, sandbox)
+    x = _x()
+    fast = canonicalize(FAST).code
+    assert ex.verdict(x, x.code) == Verdict("pass", 1.0)  # x itself: not run
+    assert ex.verdict(x, "v0 = (\n").status == "syntax"
+    assert ex.verdict(x, "print(s7)\n").status == "unmapped"  # a string literal x does not have
+    assert ex.verdict(x, "v0 = int(input())\nprint(v0)\n").status == "wrong"
+    assert ex.verdict(x, "while True:\n    pass\n").status == "timeout"
+    assert ex.verdict(x, canonicalize(SHORTCUT).code).status == "slow_wrong"
+    v = ex.verdict(x, fast)
+    assert v.passed and v.speedup is not None
+    # Quadratic vs linear on 4,000 numbers: a gap of two orders of magnitude, not a timing margin.
+    assert v.correct_and_faster and v.speedup > 5
+    assert best_of_k([[Verdict("wrong"), v], [Verdict("syntax")]], 1) == 0.0
+    assert best_of_k([[Verdict("wrong"), v], [Verdict("syntax")]], 2) == 0.5
+
+
+def _split_dir(tmp: Path) -> Path:
+    d = tmp / "split"
+    d.mkdir()
+    x = _x()
+    refs = [{"id": r.id, "code": r.code, "ms": r.ms, "rouge8": r.rouge8} for r in x.refs]
+    refs.append({"id": "3", "code": x.code, "ms": 499.0, "rouge8": 1.0})  # not 1.2x faster: outside R(x)
+    (d / "refs.jsonl").write_text(json.dumps({"problem": x.problem, "id": x.id, "code": x.code, "ms": x.ms,
+                                              "refs": refs}) + "\n")
+    with open(d / "train.jsonl", "w") as f:
+        for i, (slow, fast) in enumerate(canonical_pairs()):
+            f.write(json.dumps({"problem": f"t{i // 2}", "slow_id": str(i), "fast_id": f"{i}f", "slow": slow,
+                                "fast": fast, "speedup": 2.0 if slow != fast else 1.3}) + "\n")
+    return d
+
+
+def test_reference_set_applies_the_neighbourhood(tmp_path: Path) -> None:
+    d = _split_dir(tmp_path)
+    xs, empty = read_inputs(d / "refs.jsonl")
+    assert empty == 0 and [r.id for r in xs[0].refs] == ["2"]
+    xs, empty = read_inputs(d / "refs.jsonl", threshold=0.9)
+    assert xs == [] and empty == 1
+
+
+def test_evaluate_end_to_end(tmp_path: Path, sandbox: Sandbox) -> None:
+    d = _split_dir(tmp_path)
+    spec = SplitSpec("by_problem", d, {"edit-vqvae": tiny_checkpoint(), "transformer": tiny_checkpoint(
+        model_name="transformer")})
+    settings = EvalSettings(n_samples=4, exec_inputs=1, workers=2)
+    results = evaluate([spec], settings, lambda xs: _executor(tmp_path, sandbox), echo=lambda _: None)
+    rows = {r["model"]: r for r in results["table1"]}
+    assert set(rows) == {"copy-input", "retrieval", "edit-vqvae", "transformer"}
+    assert rows["edit-vqvae"]["samples_per_input"] == 4  # tiny codebook: K = 4 decodings
+    assert rows["copy-input"]["avg_effi_hard"] == 0.0 and 0 < rows["copy-input"]["avg_corr"] < 1
+    execution = {e["model"]: e for e in results["execution"]}
+    assert execution["copy-input"]["pass"] == 1.0 and execution["copy-input"]["best_of_64_correct_and_faster"] == 0
+    assert "prior_best_of_1_correct_and_faster" in execution["edit-vqvae"]
+    assert execution["edit-vqvae"]["samples"] == 4
+    write_results(results, tmp_path / "out")
+    md = (tmp_path / "out" / "table.md").read_text()
+    assert "| edit-vqvae | by_problem |" in md and "best-of-8" in md
+    assert (tmp_path / "out" / "table.csv").read_text().splitlines()[0].startswith("model,split,avg_corr")
+    assert table_markdown(results) == md
+
+
+def test_atlas_from_a_tiny_model(tmp_path: Path) -> None:
+    from speedhints.model_export.atlas import Atlas
+    from speedhints.training.evaluation.cli import _write_atlas
+
+    d = _split_dir(tmp_path)
+    spec = SplitSpec("by_problem", d, {"edit-vqvae": tiny_checkpoint()})
+    info = _write_atlas(spec, "edit-vqvae", tmp_path / "out", ["pca"], lambda _: None)
+    atlas = Atlas.load(tmp_path / "out" / "atlas.json", codebook_size=4)
+    assert info["pairs"] == 8 and info["codes_used"] >= 2
+    shares = [a.share or 0 for a in atlas.latents.values()]
+    assert sum(shares) == pytest.approx(1.0, abs=1e-3)
+    used = [a for a in atlas.latents.values() if a.share]
+    assert all(a.label and a.label != "unused" and a.expected_speedup and a.examples for a in used)
+    assert sorted(p.name for p in (tmp_path / "out" / "plots").iterdir()) == ["edits_pca.png", "programs_pca.png"]
+    assert "| code | label |" in (tmp_path / "out" / "atlas.md").read_text()
+
+
+def test_eval_cli_rejects_bad_arguments(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from speedhints.training.evaluation.cli import main
+
+    assert main(["--model", "nosplit", "--out", str(tmp_path)]) == 2
+    assert "SPLIT:NAME=CHECKPOINT" in capsys.readouterr().err
+    assert main(["--model", "paper:x=a.pt", "--out", str(tmp_path)]) == 2
+    assert "no split named 'paper'" in capsys.readouterr().err
+    assert main(["--split", f"s={tmp_path / 'missing'}", "--out", str(tmp_path / "o")]) == 1
+    assert "missing" in capsys.readouterr().err

@@ -1,0 +1,190 @@
+"""``speedhints eval``: Table 1 on both splits, execution checks, and the latent atlas, in one run."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from speedhints.training.convert import DEFAULT_WORK
+
+DEFAULT_DATA = Path("..") / "shared" / "data" / "codeforces_python.jsonl.gz"
+
+
+def _split_option(value: str) -> tuple[str, Path]:
+    name, sep, path = value.partition("=")
+    if not sep or not name or not path:
+        raise click.BadParameter(f"{value!r} is not NAME=DIR")
+    return name, Path(path)
+
+
+def _model_option(value: str) -> tuple[str, str, Path]:
+    head, sep, path = value.partition("=")
+    split, colon, name = head.partition(":")
+    if not sep or not colon or not split or not name or not path:
+        raise click.BadParameter(f"{value!r} is not SPLIT:NAME=CHECKPOINT")
+    return split, name, Path(path)
+
+
+def atlas_markdown(rows: list[dict[str, Any]]) -> str:
+    lines = ["| code | label | pairs | share | median speedup | examples |", "|---|---|---|---|---|---|"]
+    for r in sorted(rows, key=lambda r: -r["pairs"]):
+        med = "-" if r["median_speedup"] is None else f"{r['median_speedup']:.2f}x"
+        ex = ", ".join(e["name"] for e in r["examples"])
+        lines.append(f"| {r['id']} | {r['label']} | {r['pairs']} | {r['share']:.3f} | {med} | {ex} |")
+    out = "\n".join(lines) + "\n"
+    for r in sorted(rows, key=lambda r: -r["pairs"])[:10]:
+        for e in r["examples"][:1]:
+            out += f"\n### code {r['id']}: {r['label']} ({e['name']}, {e['speedup']:.2f}x)\n\n"
+            out += "```python\n# slow\n" + e["slow"] + "# fast\n" + e["fast"] + "```\n"
+    return out
+
+
+@click.command("eval")
+@click.option("--split", "splits", multiple=True, metavar="NAME=DIR",
+              help="A split's pairs folder (refs.jsonl, train.jsonl). Default: by_problem=work/pairs/by_problem.")
+@click.option("--model", "models", multiple=True, metavar="SPLIT:NAME=CKPT",
+              help="A checkpoint trained on SPLIT, shown as NAME (e.g. by_problem:edit-vqvae=runs/x/best.pt).")
+@click.option("--inputs", type=click.IntRange(min=1), default=None, help="Test inputs per split (default: all).")
+@click.option("--samples", type=click.IntRange(min=1), default=64, show_default=True,
+              help="N samples per input (codebook models always decode all K codes).")
+@click.option("--temperature", type=click.FloatRange(min=0.0), default=0.7, show_default=True)
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+              help="Neighbourhood t: least ROUGE-8 between x and a reference.")
+@click.option("--min-speedup", type=click.FloatRange(min=1.0), default=1.2, show_default=True)
+@click.option("--execute", "exec_inputs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Run every candidate of this many inputs per split in the sandbox.")
+@click.option("--data", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True,
+              help="The corpus (tests) for --execute.")
+@click.option("--work", type=click.Path(path_type=Path), default=DEFAULT_WORK, show_default=True)
+@click.option("--atlas", "atlas_model", default=None, metavar="SPLIT:NAME",
+              help="The codebook model whose atlas to build (default: the first edit-vqvae given).")
+@click.option("--plots", default="pca,umap", show_default=True, help="Projections for the atlas plots ('' for none).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="torch CPU threads.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("eval"), show_default=True)
+def eval_command(splits: tuple[str, ...], models: tuple[str, ...], inputs: int | None, samples: int,
+                 temperature: float, threshold: float, min_speedup: float, exec_inputs: int, data: Path, work: Path,
+                 atlas_model: str | None, plots: str, workers: int, threads: int | None, seed: int,
+                 out: Path) -> int:  # fmt: skip
+    """Score every model and baseline with the paper's metrics, run their candidates, and build the atlas."""
+    from speedhints.training.evaluation.inputs import EvalDataError
+    from speedhints.training.evaluation.run import (
+        EvalSettings,
+        SplitSpec,
+        bundle_evaluation,
+        evaluate,
+        table_markdown,
+        write_results,
+    )
+
+    try:
+        split_map = dict(_split_option(s) for s in splits) or {"by_problem": work / "pairs" / "by_problem"}
+        specs = {name: SplitSpec(name, path) for name, path in split_map.items()}
+        for split, name, ckpt in map(_model_option, models):
+            if split not in specs:
+                raise click.BadParameter(f"model {name}: no split named {split!r} (give --split {split}=DIR)")
+            if not ckpt.is_file():
+                raise click.BadParameter(f"model {name}: {ckpt} not found")
+            specs[split].models[name] = ckpt
+    except click.BadParameter as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        return 2
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    settings = EvalSettings(samples, temperature, threshold, min_speedup, inputs, exec_inputs, seed, workers,
+                            cache_dir=out / "candidates")
+    echo = lambda m: click.echo(m, err=True)  # noqa: E731
+    with contextlib.ExitStack() as stack:
+        factory = None
+        if exec_inputs:
+            missing = [p for p in (data, work / "converted.jsonl", work / "canonical.jsonl") if not p.is_file()]
+            if missing:
+                click.echo(f"error: --execute needs {missing[0]} (see the README's corpus section)", err=True)
+                return 2
+            factory = _executor_factory(stack, data, work, workers)
+        try:
+            results = evaluate(list(specs.values()), settings, factory, echo)
+        except (EvalDataError, OSError, ValueError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            return 1
+    atlas_spec = _atlas_target(atlas_model, specs)
+    if atlas_spec is not None:
+        split, name = atlas_spec
+        results["atlas"] = _write_atlas(specs[split], name, out, [p for p in plots.split(",") if p], echo)
+    write_results(results, out)
+    if atlas_spec is not None:
+        split, name = atlas_spec
+        (out / "evaluation.json").write_text(json.dumps(bundle_evaluation(results, name, split), indent=2) + "\n")
+    click.echo(table_markdown(results))
+    extra = ", atlas.json, atlas.md, evaluation.json" if atlas_spec else ""
+    click.echo(f"wrote {out}/results.json, table.md, table.csv{extra}")
+    return 0
+
+
+def _atlas_target(atlas_model: str | None, specs: dict[str, Any]) -> tuple[str, str] | None:
+    if atlas_model:
+        split, _, name = atlas_model.partition(":")
+        return (split, name) if split in specs and name in specs[split].models else None
+    for split, spec in specs.items():
+        for name in spec.models:
+            if name.startswith("edit-vqvae"):
+                return split, name
+    return None
+
+
+def _write_atlas(spec: Any, name: str, out: Path, plots: list[str], echo: Any) -> dict[str, Any]:
+    from speedhints.training.dataset import read_pairs
+    from speedhints.training.evaluation.atlas_build import assign_codes, build_atlas, plot_atlas
+    from speedhints.training.evaluation.cli import atlas_markdown
+    from speedhints.training.evaluation.generate import ModelSampler
+
+    sampler = ModelSampler(name, spec.models[name], 1, 0.0, 0)
+    assignment = assign_codes(sampler.model, sampler.run, sampler.tokenizer, read_pairs(spec.pairs_dir / "train.jsonl"))
+    atlas, rows = build_atlas(assignment, sampler.run.model.codebook_size)
+    out.mkdir(parents=True, exist_ok=True)
+    atlas.save(out / "atlas.json")
+    (out / "atlas.md").write_text(atlas_markdown(rows))
+    pngs = plot_atlas(assignment, out / "plots", plots, echo)
+    used = sum(1 for r in rows if r["pairs"])
+    echo(f"atlas: {used}/{len(rows)} codes used by {len(assignment.pairs)} training pairs; {len(pngs)} plots")
+    return {"model": name, "split": spec.name, "codes_used": used, "pairs": len(assignment.pairs),
+            "plots": [str(p.relative_to(out)) for p in pngs]}  # fmt: skip
+
+
+def _executor_factory(stack: contextlib.ExitStack, data: Path, work: Path, workers: int) -> Any:
+    from speedhints.training.convert import load_converted
+    from speedhints.training.evaluation.execution import Executor, load_mappings, load_problem_data
+    from speedhints.training.measure import DEFAULT_INPUTS_TABLE
+    from speedhints.training.runcache import RunCache
+    from speedhints.training.sandbox import Sandbox
+    from speedhints.training.verify import file_io_problems
+
+    cache = stack.enter_context(RunCache(work / "eval_runs.sqlite"))
+    sandbox = stack.enter_context(Sandbox(workers=workers))
+
+    def factory(xs: list[Any]) -> Executor:
+        problems = {x.problem for x in xs}
+        keys = {(x.problem, x.id) for x in xs}
+        converted = [c for c in load_converted(work) if c.problem in problems]
+        originals = {(c.problem, c.id): c.code for c in converted if (c.problem, c.id) in keys and c.code}
+        file_io = file_io_problems(converted)
+        problem_data = load_problem_data(data, DEFAULT_INPUTS_TABLE, work / "scaled", problems, file_io)
+        return Executor(cache, sandbox, problem_data, originals, load_mappings(work / "canonical.jsonl", keys))
+
+    return factory
+
+
+def main(argv: list[str] | None = None) -> int:
+    return int(eval_command.main(args=argv, standalone_mode=False) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The evaluation inputs: each test input x with its reference set R(x), from ``<pairs>/refs.jsonl``.
+
+``speedhints data splits`` lists, for every test input, all faster timed solutions of its problem with their
+runtime and ROUGE-8 to x. The evaluation's neighbourhood keeps those with ROUGE-8 >= t (default 0.3, the pairs'
+own similarity threshold, so R(x) always holds x's training-style partners) that are at least ``min_speedup``
+times faster than x (default 1.2, the pairs' definition of "faster").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_THRESHOLD = 0.3
+DEFAULT_MIN_SPEEDUP = 1.2
+
+
+class EvalDataError(ValueError):
+    """Missing or malformed evaluation files; one line."""
+
+
+@dataclass(frozen=True)
+class RefProgram:
+    id: str
+    code: str  # canonical (lossy) form
+    ms: float  # CPU ms summed over the problem's scaled inputs
+    rouge8: float  # to x
+
+
+@dataclass(frozen=True)
+class EvalInput:
+    problem: str
+    id: str
+    code: str  # canonical (lossy) form of x
+    ms: float
+    refs: tuple[RefProgram, ...]  # R(x), fastest first
+
+    @property
+    def key(self) -> str:
+        return f"{self.problem}/{self.id}"
+
+
+def read_inputs(
+    path: Path, threshold: float = DEFAULT_THRESHOLD, min_speedup: float = DEFAULT_MIN_SPEEDUP
+) -> tuple[list[EvalInput], int]:
+    """The inputs whose R(x) is not empty, and how many were left out because it was."""
+    if not path.is_file():
+        raise EvalDataError(f"{path}: missing (run `speedhints data splits`)")
+    out: list[EvalInput] = []
+    empty = 0
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+                refs = tuple(
+                    RefProgram(str(r["id"]), r["code"], float(r["ms"]), float(r["rouge8"]))
+                    for r in d["refs"]
+                    if float(r["rouge8"]) >= threshold and float(r["ms"]) * min_speedup <= float(d["ms"])
+                )
+                x = EvalInput(str(d["problem"]), str(d["id"]), d["code"], float(d["ms"]), refs)
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                raise EvalDataError(f"{path}:{lineno}: not a reference record ({type(exc).__name__})") from None
+            if refs:
+                out.append(x)
+            else:
+                empty += 1
+    return out, empty
+
+
+def subsample(inputs: list[EvalInput], n: int | None, seed: int = 0) -> list[EvalInput]:
+    """The first n inputs in a stable hash order (spread over problems, the same for every model and run)."""
+    if n is None or n >= len(inputs):
+        return inputs
+    order = sorted(inputs, key=lambda x: hashlib.sha256(f"{seed}/{x.key}".encode()).hexdigest())
+    return sorted(order[:n], key=lambda x: (x.problem, x.id))

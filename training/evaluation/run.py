@@ -1,0 +1,250 @@
+"""One evaluation run: every system on every split, the paper's metrics, execution checks, one table.
+
+A row is (system, split). Systems are the trained checkpoints given for that split (a model is only evaluated on
+the split it was trained on: the other split's test inputs may be among its training programs) and the two
+baselines, which need no training and so run on every split.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from speedhints.training.dataset import read_pairs
+from speedhints.training.evaluation.execution import Verdict, best_of_k
+from speedhints.training.evaluation.generate import CandidateCache, Candidates, CopyInput, ModelSampler, Retrieval
+from speedhints.training.evaluation.inputs import (
+    DEFAULT_MIN_SPEEDUP,
+    DEFAULT_THRESHOLD,
+    EvalInput,
+    read_inputs,
+    subsample,
+)
+from speedhints.training.evaluation.metrics import METRIC_NAMES, Reference, mean_scores, score_input
+
+BEST_OF = (1, 4, 8, 64)
+
+
+class System(Protocol):
+    name: str
+
+    def candidates(self, x: EvalInput) -> Candidates: ...
+
+
+@dataclass
+class EvalSettings:
+    n_samples: int = 64
+    temperature: float = 0.7  # the sequence models' sampling temperature
+    threshold: float = DEFAULT_THRESHOLD  # neighbourhood t: least ROUGE-8 between x and a reference
+    min_speedup: float = DEFAULT_MIN_SPEEDUP  # a reference is at least this much faster than x
+    inputs: int | None = None  # evaluate this many test inputs per split (stable hash order); None = all
+    exec_inputs: int = 0  # run the candidates of this many of them (0 = no execution)
+    seed: int = 0
+    workers: int = 2
+    cache_dir: Path | None = None  # candidates of trained models are kept here (resumable generation)
+
+
+@dataclass
+class SplitSpec:
+    name: str
+    pairs_dir: Path
+    models: dict[str, Path] = field(default_factory=dict)  # system name -> checkpoint
+
+
+def _quantiles(values: Sequence[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p10": None, "median": None, "p90": None}
+    if len(values) == 1:
+        return {"p10": values[0], "median": values[0], "p90": values[0]}
+    q = statistics.quantiles(values, n=10, method="inclusive")
+    return {"p10": q[0], "median": statistics.median(values), "p90": q[-1]}
+
+
+def execution_summary(
+    xs: Sequence[EvalInput], cands: Sequence[Candidates], verdicts: dict[tuple[str, str], Verdict]
+) -> dict[str, Any]:
+    """Shares over all samples; the speedups of the distinct passing candidates that are not x; best-of-k."""
+    samples = [(x, c) for x, cs in zip(xs, cands, strict=True) for c in cs.samples]
+    vs = [verdicts[(x.key, c)] for x, c in samples]
+    distinct = {(x.key, c): verdicts[(x.key, c)] for x, c in samples if c != x.code}
+    speedups = sorted(v.speedup for v in distinct.values() if v.passed and v.speedup is not None)
+    orders = [[verdicts[(x.key, c)] for c in cs.samples] for x, cs in zip(xs, cands, strict=True)]
+    out: dict[str, Any] = {
+        "inputs": len(xs),
+        "samples": len(vs),
+        "parse": sum(v.status != "syntax" for v in vs) / max(1, len(vs)),
+        "pass": sum(v.passed for v in vs) / max(1, len(vs)),
+        "same_as_input": sum(c == x.code for x, c in samples) / max(1, len(samples)),
+        "distinct_changed_candidates": len(distinct),
+        "distinct_changed_passing": len(speedups),
+        "speedup": _quantiles(speedups),
+        "share_changed_passing_faster": sum(s >= 1.2 for s in speedups) / len(speedups) if speedups else None,
+        "statuses": {s: sum(v.status == s for v in vs) for s in sorted({v.status for v in vs})},
+    }
+    for k in BEST_OF:
+        out[f"best_of_{k}_correct_and_faster"] = best_of_k(orders, k)
+    if cands and all(c.prior_order is not None for c in cands):
+        ranked = [[o[i] for i in c.prior_order or ()] for o, c in zip(orders, cands, strict=True)]
+        for k in BEST_OF:
+            out[f"prior_best_of_{k}_correct_and_faster"] = best_of_k(ranked, k)
+    return out
+
+
+def evaluate(
+    splits: Sequence[SplitSpec],
+    settings: EvalSettings,
+    executor_factory: Callable[[list[EvalInput]], Any] | None = None,
+    echo: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Run everything; returns the results object (rows, execution, settings) that the report and export read."""
+    rows: list[dict[str, Any]] = []
+    execution: list[dict[str, Any]] = []
+    inputs_info: dict[str, Any] = {}
+    for split in splits:
+        xs_all, empty = read_inputs(split.pairs_dir / "refs.jsonl", settings.threshold, settings.min_speedup)
+        systems: list[System] = [CopyInput(settings.n_samples)]
+        train = read_pairs(split.pairs_dir / "train.jsonl")
+        systems.append(Retrieval(train, settings.n_samples))
+        samplers = [
+            ModelSampler(name, ckpt, settings.n_samples, settings.temperature, settings.seed)
+            for name, ckpt in split.models.items()
+        ]
+        # Every system sees the same inputs: those every model can read (shorter than the smallest max_len).
+        fitting = [x for x in xs_all if all(s.fits(x) for s in samplers)]
+        xs = subsample(fitting, settings.inputs, settings.seed)
+        exec_xs = subsample(xs, settings.exec_inputs, settings.seed + 1) if settings.exec_inputs else []
+        inputs_info[split.name] = {
+            "test_inputs": len(xs_all) + empty, "empty_reference_set": empty,
+            "too_long": len(xs_all) - len(fitting), "evaluated": len(xs), "executed": len(exec_xs),
+            "mean_refs": statistics.mean(len(x.refs) for x in xs) if xs else 0.0,
+        }  # fmt: skip
+        echo(f"{split.name}: {len(xs)} inputs ({empty} with an empty R(x), {len(xs_all) - len(fitting)} too long)")
+        executor = executor_factory(exec_xs) if exec_xs and executor_factory else None
+        for system in [*systems, *samplers]:
+            t0 = time.perf_counter()
+            cands = _generate(system, xs, split.name, settings, echo)
+            gen_s = time.perf_counter() - t0
+            scores = [
+                score_input(c.samples, [Reference.of(r.code, min(x.refs[0].ms, r.ms) / r.ms) for r in x.refs])
+                for x, c in zip(xs, cands, strict=True)
+            ]
+            row = {"model": system.name, "split": split.name, **mean_scores(scores), "inputs": len(xs),
+                   "samples_per_input": len(cands[0].samples) if cands else 0,
+                   "distinct_per_input": statistics.mean(len(set(c.samples)) for c in cands) if cands else 0.0,
+                   "generate_seconds": round(gen_s, 1)}  # fmt: skip
+            if isinstance(system, ModelSampler):
+                row["checkpoint_step"] = system.step
+            rows.append(row)
+            echo(
+                f"  {system.name:17s} corr {row['avg_corr']:.3f}/{row['max_corr']:.3f}  "
+                f"hard {row['avg_effi_hard']:.3f}/{row['max_effi_hard']:.3f}  "
+                f"soft {row['avg_effi_soft']:.3f}/{row['max_effi_soft']:.3f}  div {row['diversity']:.3f}  "
+                f"({gen_s:.0f} s to generate)"
+            )
+            if executor is not None:
+                keep = {x.key for x in exec_xs}
+                pairs = [(x, c) for x, c in zip(xs, cands, strict=True) if x.key in keep]
+                jobs = [(x, s) for x, c in pairs for s in c.samples]
+                verdicts = executor.judge_all(jobs, settings.workers, echo)
+                summary = execution_summary([x for x, _ in pairs], [c for _, c in pairs], verdicts)
+                execution.append({"model": system.name, "split": split.name, **summary})
+                echo(
+                    f"  {system.name:17s} parse {summary['parse']:.2f} pass {summary['pass']:.2f} "
+                    f"best-of-8 correct&faster {summary['best_of_8_correct_and_faster']:.3f}"
+                )
+    return {
+        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(settings).items()},
+        "inputs": inputs_info,
+        "table1": rows,
+        "execution": execution,
+        "bleu": "sacrebleu sentence BLEU (4-gram, exp smoothing) over Python tokenize tokens; NEWLINE/INDENT/DEDENT "
+        "as words; 0-1 scale",
+    }
+
+
+def _generate(
+    system: System, xs: Sequence[EvalInput], split: str, settings: EvalSettings, echo: Callable[[str], None]
+) -> list[Candidates]:
+    if not isinstance(system, ModelSampler) or settings.cache_dir is None:
+        return [system.candidates(x) for x in xs]
+    cache = CandidateCache(settings.cache_dir / f"{system.name}-{split}.jsonl", system.fingerprint)
+    out = []
+    t0 = time.perf_counter()
+    for i, x in enumerate(xs, 1):
+        got = cache.get(x.key)
+        if got is None:
+            got = system.candidates(x)
+            cache.put(x.key, got)
+        out.append(got)
+        if i % 20 == 0:
+            echo(f"  {system.name}: {i}/{len(xs)} inputs decoded ({time.perf_counter() - t0:.0f} s)")
+    return out
+
+
+TABLE_COLUMNS = ("model", "split", *METRIC_NAMES)
+
+
+def table_markdown(results: dict[str, Any]) -> str:
+    """Table 1 (and the execution table when there is one) as markdown; rows that beat copy-input are marked."""
+    copy = {r["split"]: r for r in results["table1"] if r["model"] == "copy-input"}
+    lines = ["| " + " | ".join(TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
+    for r in results["table1"]:
+        base = copy.get(r["split"])
+        cells = [r["model"], r["split"]]
+        for m in METRIC_NAMES:
+            mark = "*" if base is not None and r["model"] != "copy-input" and r[m] > base[m] else ""
+            cells.append(f"{r[m]:.3f}{mark}")
+        lines.append("| " + " | ".join(cells) + " |")
+    out = "\n".join(lines) + "\n\n\\* beats copy-input on that split.\n"
+    if results["execution"]:
+        cols = ["model", "split", "inputs", "parse", "pass", "changed passing", "median speedup",
+                *(f"best-of-{k}" for k in BEST_OF), "prior best-of-1/4/8"]  # fmt: skip
+        out += "\n| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n"
+        for e in results["execution"]:
+            med = e["speedup"]["median"]
+            prior = "/".join(f"{e[f'prior_best_of_{k}_correct_and_faster']:.3f}" for k in (1, 4, 8)) if (
+                "prior_best_of_1_correct_and_faster" in e) else "-"
+            cells = [e["model"], e["split"], str(e["inputs"]), f"{e['parse']:.3f}", f"{e['pass']:.3f}",
+                     str(e["distinct_changed_passing"]), "-" if med is None else f"{med:.2f}x",
+                     *(f"{e[f'best_of_{k}_correct_and_faster']:.3f}" for k in BEST_OF), prior]  # fmt: skip
+            out += "| " + " | ".join(cells) + " |\n"
+    return out
+
+
+def table_csv(results: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(TABLE_COLUMNS)
+    for r in results["table1"]:
+        w.writerow([r["model"], r["split"], *(f"{r[m]:.4f}" for m in METRIC_NAMES)])
+    return buf.getvalue()
+
+
+def write_results(results: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "table.md").write_text(table_markdown(results))
+    (out / "table.csv").write_text(table_csv(results))
+
+
+def bundle_evaluation(results: dict[str, Any], model: str, split: str) -> dict[str, Any]:
+    """The ``evaluation`` object a bundle's manifest carries (``speedhints export --eval``): the whole Table 1,
+    and the execution figures of the bundled model on its split as one object (with best_of_8_correct_and_faster)."""
+    keys = ("model", "split", *METRIC_NAMES, "inputs")
+    mine = [e for e in results["execution"] if e["model"] == model and e["split"] == split]
+    return {
+        "bundled_model": {"model": model, "split": split},
+        "table1": [{k: r[k] for k in keys} for r in results["table1"]],
+        "execution": mine[0] if mine else {},
+        "execution_baselines": [e for e in results["execution"] if e["model"] in ("copy-input", "retrieval")],
+        "settings": results["settings"],
+        "inputs": results["inputs"],
+        "bleu": results["bleu"],
+    }
