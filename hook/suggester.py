@@ -14,6 +14,7 @@ from pathlib import Path
 
 from speedhints.model_export.bundle import MANIFEST, BundleError, require_bundle
 from speedhints.model_export.hints import Suggester
+from speedhints.model_export.plausibility import RULES_VERSION
 
 
 class LoadedSuggester:
@@ -44,7 +45,8 @@ def load_suggester(bundle_path: str | os.PathLike[str] | None) -> LoadedSuggeste
     """
     path = require_bundle(bundle_path).resolve()
     try:
-        identity = hashlib.sha256((path / MANIFEST).read_bytes()).hexdigest()
+        # The hints depend on the model and on the runtime's checks of them: both are part of the cache key.
+        identity = hashlib.sha256((path / MANIFEST).read_bytes() + f"|checks {RULES_VERSION}".encode()).hexdigest()
     except OSError as exc:
         raise BundleError(f"cannot read {path / MANIFEST}: {exc.strerror or exc}") from None
     key = (path, identity)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
-from speedhints.model_export.bundle import MANIFEST, BundleError, require_bundle
+from speedhints.model_export.bundle import BundleError, load_bundle
+
+TABLE_METRICS = ("avg_corr", "avg_effi_hard", "avg_effi_soft", "max_corr", "max_effi_hard", "max_effi_soft",
+                 "diversity")  # fmt: skip
 
 
 @click.group()
@@ -16,18 +20,52 @@ def model() -> None:
 
 @model.command()
 @click.option("--bundle", "bundle_path", type=click.Path(), default=None, help="Bundle directory to inspect.")
-@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole manifest as JSON.")
 def info(bundle_path: str | None, as_json: bool) -> int:
-    """Print the installed bundle's manifest."""
+    """Print the installed bundle's manifest: the model, its training data and its evaluation."""
     try:
-        path = require_bundle(bundle_path)
+        bundle = load_bundle(bundle_path)  # checksums verified: a tampered bundle is reported, not described
     except BundleError as exc:
         click.echo(f"speedhints: {exc}", err=True)
         return 2
-    manifest = json.loads((path / MANIFEST).read_text())
+    manifest = bundle.manifest
     if as_json:
         click.echo(json.dumps(manifest, indent=2, sort_keys=True))
-    else:
-        for key, value in sorted(manifest.items()):
-            click.echo(f"{key}: {value if not isinstance(value, dict | list) else json.dumps(value)}")
+        return 0
+    for line in describe(manifest, str(bundle.path)):
+        click.echo(line)
     return 0
+
+
+def describe(manifest: dict[str, Any], path: str) -> list[str]:
+    """A human summary; `--json` has everything."""
+    spec = manifest.get("model", {})
+    lines = [
+        f"bundle: {path}",
+        f"model: {manifest.get('model_name')} ({manifest.get('config_name')}), "
+        + ", ".join(f"{k} {v}" for k, v in sorted(spec.items()) if isinstance(v, int | float | str)),
+        f"graphs: {', '.join(manifest.get('precisions', []))} (default {manifest.get('default_precision')})",
+    ]
+    training = manifest.get("training", {})
+    if training:
+        lines.append("training: " + ", ".join(f"{k} {v}" for k, v in sorted(training.items())
+                                              if isinstance(v, int | float | str)))  # fmt: skip
+    atlas = manifest.get("atlas", {})
+    lines.append(f"atlas: {atlas.get('latents', 0)} labelled latents")
+    evaluation = manifest.get("evaluation") or {}
+    rows = evaluation.get("table1", [])
+    if rows:
+        lines.append("evaluation (Table 1; avg over N samples, then max, then diversity):")
+        lines.append(f"  {'model':18s} {'split':11s} " + " ".join(f"{m:>13s}" for m in TABLE_METRICS))
+        for r in rows:
+            cells = " ".join(f"{r.get(m, float('nan')):13.3f}" for m in TABLE_METRICS)
+            lines.append(f"  {r.get('model', '?'):18s} {r.get('split', '?'):11s} {cells}")
+    execution = evaluation.get("execution") or {}
+    if execution:
+        figures = [f"{k.replace('_correct_and_faster', '')} {execution[k]:.3f}" for k in sorted(execution)
+                   if k.endswith("_correct_and_faster") and isinstance(execution[k], float)]  # fmt: skip
+        lines.append(f"execution on {execution.get('inputs')} test inputs: parse {execution.get('parse', 0):.3f}, "
+                     f"pass {execution.get('pass', 0):.3f}; correct and >= 1.2x faster: " + ", ".join(figures))
+    if not rows and not execution:
+        lines.append("evaluation: none recorded in this bundle")
+    return lines

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import functools
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from speedhints.model_export.bundle import Bundle, BundleError, load_bundle
 from speedhints.model_export.canonical import Canonical, CanonicalError, canonicalize, decanonicalize
 from speedhints.model_export.hints import Hint, LineRange
 from speedhints.model_export.onnx_decoding import DecodeStats, Seq2SeqRunner, default_providers, make_session
+from speedhints.model_export.plausibility import refusal
 from speedhints.model_export.regions import CodeRegion, source_lines, touched_regions
 from speedhints.model_export.tokenizer import CodeTokenizer
 
@@ -73,6 +75,7 @@ class OnnxSuggester:
         self.runner = Seq2SeqRunner(encoder, decoder, self.spec)
         self.providers = encoder.get_providers()
         self.last_stats = DecodeStats()
+        self.last_dropped: Counter[str] = Counter()
 
     # ----------------------------------------------------------------------------------------------------------
     def suggest(self, path: str, source: str, changed: Sequence[LineRange], *, top_k: int = 4) -> list[Hint]:
@@ -126,9 +129,11 @@ class OnnxSuggester:
         lines = source_lines(source)
         avoid = _identifiers(source)
         best: dict[tuple[int, str], Hint] = {}  # (region start, suggestion) -> highest-scoring hint
+        dropped: Counter[str] = Counter()
         for c in candidates:
-            suggestion = user_suggestion(c, avoid)
+            suggestion, why = _checked(c, avoid)
             if suggestion is None:
+                dropped[why] += 1
                 continue
             original = "".join(lines[c.region.start - 1 : c.region.end])
             if not original.endswith("\n"):
@@ -140,20 +145,30 @@ class OnnxSuggester:
             key = (c.region.start, suggestion)
             if key not in best or hint.score > best[key].score:
                 best[key] = hint  # several latents giving the same code: one hint, the likeliest latent's
+        self.last_dropped = dropped  # why candidates were not shown (the benchmark and --verbose report it)
         return sorted(best.values(), key=lambda h: (-h.score, h.start_line, h.latent))
 
 
 def user_suggestion(c: Candidate, avoid: set[str] | frozenset[str]) -> str | None:
-    """The candidate in the user's names at the region's indentation; None if it is broken or changes nothing."""
+    """The candidate in the user's names at the region's indentation; None if it is broken, changes nothing, or
+    fails the static checks of plausibility.py."""
+    return _checked(c, avoid)[0]
+
+
+def _checked(c: Candidate, avoid: set[str] | frozenset[str]) -> tuple[str | None, str]:
+    """(suggestion or None, why it was dropped)."""
     if c.output.strip() == c.canonical.code.strip():
-        return None
+        return None, "no change"
     try:
         restored = decanonicalize(c.output, c.canonical, avoid=avoid)  # parses, or raises
         if canonicalize(restored).code == c.canonical.code:
-            return None  # only names or layout differ from the input
+            return None, "only names or layout"
     except CanonicalError:
-        return None
-    return reindent(restored, c.region.indent)
+        return None, "does not parse"
+    why = refusal(c.region.code, restored, c.canonical.code, c.output)
+    if why is not None:
+        return None, why
+    return reindent(restored, c.region.indent), ""
 
 
 def reindent(code: str, indent: str) -> str:

@@ -45,7 +45,7 @@ def _problem(tmp: Path) -> ProblemData:
 
 def _x() -> EvalInput:
     x = canonicalize(SLOW).code
-    return EvalInput("prefix", "1", x, 500.0, (RefProgram("2", canonicalize(FAST).code, 5.0, 0.5),))
+    return EvalInput("prefix", "1", x, 500.0, (RefProgram("2", canonicalize(FAST).code, 50.0, 0.5),))
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,9 @@ def _split_dir(tmp: Path) -> Path:
     d.mkdir()
     x = _x()
     refs = [{"id": r.id, "code": r.code, "ms": r.ms, "rouge8": r.rouge8} for r in x.refs]
-    refs.append({"id": "3", "code": x.code, "ms": 499.0, "rouge8": 1.0})  # not 1.2x faster: outside R(x)
+    refs.append({"id": "3", "code": x.code + "print(1)\n", "ms": 499.0, "rouge8": 0.9})  # not 1.2x faster
+    refs.append({"id": "4", "code": x.code, "ms": 40.0, "rouge8": 1.0})  # x itself timed faster: noise
+    refs.append({"id": "5", "code": x.code + "print(2)\n", "ms": 3.0, "rouge8": 0.9})  # under the 5 ms floor
     (d / "refs.jsonl").write_text(json.dumps({"problem": x.problem, "id": x.id, "code": x.code, "ms": x.ms,
                                               "refs": refs}) + "\n")
     with open(d / "train.jsonl", "w") as f:

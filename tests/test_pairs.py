@@ -83,6 +83,28 @@ def test_stale_code_is_not_paired() -> None:
     assert counts["stale"] == 1 and counts["pairs"] == 0
 
 
+def test_min_fast_ms_drops_pairs_with_a_tiny_fast_side(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    runtimes = {
+        ("P", "slow"): runtime("P", "slow", 30.0),
+        ("P", "fast"): runtime("P", "fast", 10.0),  # at the cut-off: kept
+        ("P", "tiny"): runtime("P", "tiny", 4.0),  # under it: a "speedup" to 4 ms may be noise
+    }
+    mid = SLOW.replace("[]", "list()")
+    canonical = [("P", "slow", "shaslow", SLOW), ("P", "fast", "shafast", FAST), ("P", "tiny", "shatiny", mid)]
+    everything, _ = build_pairs(runtimes, canonical, threshold=0.3, min_speedup=1.2)
+    assert {(p.slow, p.fast) for p in everything} == {("slow", "fast"), ("slow", "tiny"), ("fast", "tiny")}
+    pairs, counts = build_pairs(runtimes, canonical, threshold=0.3, min_speedup=1.2, min_fast_ms=10.0)
+    assert {(p.slow, p.fast) for p in pairs} == {("slow", "fast")} and counts["pairs"] == 1
+
+    corpus, work = write_corpus(tmp_path)  # fast 100 ms, mid 200 ms, slow 300 ms in each of three problems
+    args = ["data", "pairs", "--work", str(work), "--runtimes", str(corpus / "runtimes.tsv"), "--out",
+            str(corpus / "pairs.tsv")]
+    assert main([*args, "--min-fast-ms", "150"]) == 0, capsys.readouterr()
+    assert {(p.slow, p.fast) for p in read_pairs(corpus / "pairs.tsv")} == {("slow", "mid")}
+    assert main(args) == 0  # the default keeps every pair
+    assert len(read_pairs(corpus / "pairs.tsv")) == 9
+
+
 def make_pairs(n_problems: int = 30, per_problem: int = 12) -> list[Pair]:
     rng = random.Random(0)
     pairs = []

@@ -1,4 +1,4 @@
-"""``speedhints data ...``: the corpus pipeline (convert, verify, scale, measure, pairs, splits, stats)."""
+"""``speedhints data ...``: the corpus pipeline (convert, verify, scale, measure, pairs, quality, splits, stats)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ DATA_COMMANDS: dict[str, str] = {
     "canonical": "speedhints.training.tokenizer_cli:canonical_command",
     "tokenizer": "speedhints.training.tokenizer_cli:tokenizer_command",
     "pairs": "speedhints.training.pairs:pairs_command",
+    "quality": "speedhints.training.pair_quality:quality_command",
     "splits": "speedhints.training.splits:splits_command",
     "stats": "speedhints.training.stats:stats_command",
     "convert": "speedhints.training.convert:convert_command",

@@ -11,22 +11,18 @@ an exact prefix filter (All-Pairs style: each solution's most frequent grams lef
 scored 4-35x fewer pairs, but was no faster (up to 1.8x slower): the product is cheap per pair, scoring the
 filter's candidates one by one is not, and building the n-gram features in Python costs as much as either.
 
-Tokens: canonical code (already one layout, names and strings replaced) split into identifiers/numbers, runs of
-punctuation, and newlines; indentation is implied by the line structure and the ``:`` that opens each block.
+Tokens and the one-pair ``rouge_n`` live in model_export/similarity.py (the runtime uses them too).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
-TOKEN = re.compile(r"\w+|[^\w\s]+|\n")
+from speedhints.model_export.similarity import code_tokens, rouge_n
 
-
-def code_tokens(code: str) -> list[str]:
-    return TOKEN.findall(code)
+__all__ = ["code_tokens", "ngram_features", "rouge_n", "rouge_pairs"]
 
 
 def ngram_features(tokens: Sequence[str], n: int, vocab: dict[tuple[tuple[str, ...], int], int]) -> list[int]:
@@ -67,15 +63,3 @@ def rouge_pairs(
         good = score >= max(threshold, 1e-12)
         out.extend(zip(i[good].tolist(), j[good].tolist(), score[good].tolist(), strict=True))
     return out
-
-
-def rouge_n(a: Sequence[str], b: Sequence[str], n: int = 8) -> float:
-    """The same score for one pair, directly from counts (the reference the matrix version is tested against)."""
-    from collections import Counter
-
-    ga = Counter(tuple(a[i : i + n]) for i in range(len(a) - n + 1))
-    gb = Counter(tuple(b[i : i + n]) for i in range(len(b) - n + 1))
-    total = sum(ga.values()) + sum(gb.values())
-    if not total:
-        return 0.0
-    return 2.0 * sum((ga & gb).values()) / total

@@ -53,7 +53,7 @@ def atlas_markdown(rows: list[dict[str, Any]]) -> str:
 @click.option("--samples", type=click.IntRange(min=1), default=64, show_default=True,
               help="N samples per input (codebook models always decode all K codes).")
 @click.option("--temperature", type=click.FloatRange(min=0.0), default=0.7, show_default=True)
-@click.option("--threshold", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+@click.option("--threshold", type=click.FloatRange(0, 1), default=0.2, show_default=True,
               help="Neighbourhood t: least ROUGE-8 between x and a reference.")
 @click.option("--min-speedup", type=click.FloatRange(min=1.0), default=1.2, show_default=True)
 @click.option("--execute", "exec_inputs", type=click.IntRange(min=0), default=0, show_default=True,

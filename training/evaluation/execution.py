@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -111,7 +112,9 @@ class Executor:
         if candidate == x.code:
             return Verdict("pass", 1.0)
         try:
-            ast.parse(candidate)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SyntaxWarning)  # generated junk such as "1if" warns as it parses
+                ast.parse(candidate)
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             return Verdict("syntax")
         try:

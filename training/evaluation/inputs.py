@@ -1,9 +1,12 @@
 """The evaluation inputs: each test input x with its reference set R(x), from ``<pairs>/refs.jsonl``.
 
 ``speedhints data splits`` lists, for every test input, all faster timed solutions of its problem with their
-runtime and ROUGE-8 to x. The evaluation's neighbourhood keeps those with ROUGE-8 >= t (default 0.3, the pairs'
-own similarity threshold, so R(x) always holds x's training-style partners) that are at least ``min_speedup``
-times faster than x (default 1.2, the pairs' definition of "faster").
+runtime and ROUGE-8 to x. The evaluation's neighbourhood is the pairs' own definition (training/pairs.py): it keeps
+those with ROUGE-8 >= t (default 0.2, so R(x) always holds x's pair partners) that are at least ``min_speedup``
+times faster than x (default 1.2), take at least ``min_ref_ms`` (default 5 ms: below it a 1.2x gap is as often
+timing noise), and whose canonical code differs from x's:
+a verbatim copy of x that measured faster is timing noise (the pairs exclude such copies too), and counting it would
+credit copy-input with exact matches.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_THRESHOLD = 0.3
+DEFAULT_THRESHOLD = 0.2
 DEFAULT_MIN_SPEEDUP = 1.2
+DEFAULT_MIN_REF_MS = 5.0
 
 
 class EvalDataError(ValueError):
@@ -43,7 +47,10 @@ class EvalInput:
 
 
 def read_inputs(
-    path: Path, threshold: float = DEFAULT_THRESHOLD, min_speedup: float = DEFAULT_MIN_SPEEDUP
+    path: Path,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_speedup: float = DEFAULT_MIN_SPEEDUP,
+    min_ref_ms: float = DEFAULT_MIN_REF_MS,
 ) -> tuple[list[EvalInput], int]:
     """The inputs whose R(x) is not empty, and how many were left out because it was."""
     if not path.is_file():
@@ -59,7 +66,10 @@ def read_inputs(
                 refs = tuple(
                     RefProgram(str(r["id"]), r["code"], float(r["ms"]), float(r["rouge8"]))
                     for r in d["refs"]
-                    if float(r["rouge8"]) >= threshold and float(r["ms"]) * min_speedup <= float(d["ms"])
+                    if float(r["rouge8"]) >= threshold
+                    and float(r["ms"]) * min_speedup <= float(d["ms"])
+                    and float(r["ms"]) >= min_ref_ms
+                    and r["code"] != d["code"]  # the same program measured faster is noise, not a reference
                 )
                 x = EvalInput(str(d["problem"]), str(d["id"]), d["code"], float(d["ms"]), refs)
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:

@@ -1,0 +1,58 @@
+"""``speedhints model info``: the installed bundle's manifest, its evaluation, and a refusal for a broken bundle."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from export_fixtures import tiny_checkpoint
+
+from speedhints.cli import main
+
+EVALUATION = {
+    "table1": [
+        {"model": m, "split": "by_problem", "avg_corr": c, "avg_effi_hard": 0.0, "avg_effi_soft": c,
+         "max_corr": c, "max_effi_hard": 0.0, "max_effi_soft": c, "diversity": c, "inputs": 3}
+        for m, c in (("edit-vqvae", 0.5), ("transformer", 0.4), ("copy-input", 0.7))
+    ],
+    "execution": {"inputs": 3, "parse": 0.9, "pass": 0.2, "best_of_8_correct_and_faster": 0.333},
+}
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from speedhints.training.export.exporter import ExportConfig, export_bundle
+
+    tmp = tmp_path_factory.mktemp("info")
+    (tmp / "evaluation.json").write_text(json.dumps(EVALUATION))
+    export_bundle(ExportConfig(checkpoint=tiny_checkpoint(), out=tmp / "bundle", evaluation=tmp / "evaluation.json"))
+    return tmp / "bundle"
+
+
+def test_info_json_carries_the_evaluation(bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["model", "info", "--bundle", str(bundle), "--json"]) == 0
+    manifest = json.loads(capsys.readouterr().out)
+    assert manifest["evaluation"] == EVALUATION
+    assert manifest["model_name"] == "edit-vqvae" and "files" in manifest
+
+
+def test_info_text_shows_the_table(bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["model", "info", "--bundle", str(bundle)]) == 0
+    out = capsys.readouterr().out
+    assert "edit-vqvae (tiny)" in out
+    assert any(line.split()[:2] == ["copy-input", "by_problem"] and "0.700" in line for line in out.splitlines())
+    assert "best_of_8 0.333" in out
+
+
+def test_info_refuses_a_tampered_bundle(bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = tmp_path / "b"
+    shutil.copytree(bundle, copy)
+    with open(copy / "tokenizer.json", "a") as f:
+        f.write(" ")
+    assert main(["model", "info", "--bundle", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert "tokenizer.json does not match its sha256" in err and len(err.strip().splitlines()) == 1
+    assert main(["model", "info", "--bundle", str(tmp_path / "none")]) == 2
+    assert "no model bundle" in capsys.readouterr().err
