@@ -6,10 +6,8 @@ what the user asked not to see (min-score, disabled latents, ``# speedhints: ign
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import time
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +17,7 @@ from speedhints.hook.regions import Region, ignore_comments, silences, source_li
 from speedhints.hook.suggester import LoadedSuggester
 from speedhints.model_export.bundle import BundleError
 from speedhints.model_export.hints import Hint, LineRange
+from speedhints.model_export.source import parse_python
 
 
 @dataclass(frozen=True)
@@ -61,9 +60,7 @@ def run_check(
     started = clock() if started is None else started
     result = CheckResult()
     for item in files:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarnings belong to the user's linters, not to us
-            tree = ast.parse(item.text)
+        tree = parse_python(item.text)  # validated (and parsed) when the file was read: this is a cache hit
         lines = source_lines(item.text)
         ignores = ignore_comments(item.text)
         for region in touched_regions(tree, item.changed):

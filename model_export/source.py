@@ -7,6 +7,7 @@ valid Python 3 is reported the same way everywhere and never raises anything els
 from __future__ import annotations
 
 import ast
+import functools
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +44,20 @@ def decode_source(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=16)
+def parse_python(text: str) -> ast.Module:
+    """``ast.parse`` without SyntaxWarnings (invalid escapes are the user's linters' business), remembered: the
+    hook validates a file here and then walks its tree, and must not pay for the parse twice. Callers must not
+    mutate the tree they get."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
+
+
 def check_python3(text: str) -> None:
     """Raise BadInput unless ``text`` parses as Python 3 (with a Python 2 hint where it is obviously Python 2)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes is not our business
-            tree = ast.parse(text)
+        tree = parse_python(text)
     except SyntaxError as exc:
         msg = (exc.msg or "invalid syntax").splitlines()[0]
         hint = " (looks like Python 2)" if "print" in msg or "Missing parentheses" in msg else ""
