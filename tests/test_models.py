@@ -205,3 +205,16 @@ def test_bad_config_is_rejected() -> None:
         make_run_config("gpt", "tiny")
     with pytest.raises(ValueError, match="unknown config"):
         make_run_config("transformer", "huge")
+
+
+def test_vqvae_reads_a_pair_of_two_longest_sequences() -> None:
+    # x EOS y EOS of a source and a target each at max_len: the VQVAE's f_theta sees almost 2 * max_len tokens.
+    cfg = tiny("vqvae")
+    model = build_model(cfg).train()
+    src = torch.randint(3, VOCAB, (2, cfg.max_len))
+    src[:, -1] = 2
+    tgt = torch.randint(3, VOCAB, (2, cfg.max_len))
+    tgt[:, 0], tgt[:, -1] = 1, 2
+    pair = torch.cat([src, tgt[:, 1:]], dim=1)
+    out = model(Batch(src, tgt, pair))
+    assert torch.isfinite(out.nll_sum) and out.codes is not None

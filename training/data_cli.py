@@ -13,6 +13,7 @@ DATA_COMMANDS: dict[str, str] = {
     "pairs": "speedhints.training.pairs:pairs_command",
     "quality": "speedhints.training.pair_quality:quality_command",
     "splits": "speedhints.training.splits:splits_command",
+    "denoise": "speedhints.training.denoise:denoise_command",
     "stats": "speedhints.training.stats:stats_command",
     "convert": "speedhints.training.convert:convert_command",
     "verify": "speedhints.training.verify:verify_command",

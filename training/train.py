@@ -228,11 +228,14 @@ def train(
     resume: bool = True,
     device: str = "auto",
     echo: Callable[[str], None] = print,
+    init: Path | None = None,
 ) -> TrainResult:
     """Train ``run`` on ``data``, writing checkpoints and log.jsonl to ``out_dir``.
 
     If ``out_dir`` holds a checkpoint and ``resume`` is set, continue from it (its config wins, except
-    max_steps, which may extend or shorten the run without changing the learning-rate schedule).
+    max_steps, which may extend or shorten the run without changing the learning-rate schedule). Otherwise
+    ``init`` (a checkpoint of the same architecture, e.g. pretrained by denoising) gives the starting weights; the
+    optimizer, schedule and data order start fresh.
     """
     info = setup_distributed(device)
     ckpt_path = out_dir / CKPT_NAME
@@ -263,6 +266,13 @@ def train(
     step, best_val = 0, math.inf
     data_fp = fingerprint(data.train)
     torch.manual_seed(cfg.seed + 1 + info.rank)  # dropout differs between ranks, like different data would
+    if ckpt is None and init is not None:
+        start = read_checkpoint(init)
+        start_model = RunConfig.from_dict(start["run_config"]).model
+        if start_model != mcfg:
+            raise ValueError(f"{init} is a different architecture ({start_model.kind}, d_model {start_model.d_model}, "
+                             f"layers {start_model.n_enc_layers}+{start_model.n_dec_layers}): cannot start from it")
+        model.load_state_dict(start["model"])
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
@@ -279,7 +289,7 @@ def train(
             f"{run.model_name} ({run.config_name}): {_n_params(model):,} parameters, "
             f"{len(data.train)} training pairs ({data.train.dropped} longer than {cfg.max_len} dropped), "
             f"{len(data.valid)} validation pairs, padding waste {sampler.padding_waste():.1%}, "
-            f"{info.world} process(es) on {info.device}"
+            f"{info.world} process(es) on {info.device}" + (f", starting from {init}" if init else "")
         )
     else:
         log.say(f"resumed from {ckpt_path} at step {step}")

@@ -61,6 +61,9 @@ CORPUS_TOKENIZER = Path(__file__).resolve().parent / "corpus" / "tokenizer.json"
     help="torch CPU threads per process (default: half the cores, split between local processes).",
 )
 @click.option("--seed", type=int, default=None, help="Override the preset's seed.")
+@click.option("--init", "init", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Start from this checkpoint's weights (same architecture), e.g. one pretrained on "
+              "`speedhints data denoise` pairs.")
 def train(
     model_name: str,
     config_name: str,
@@ -72,6 +75,7 @@ def train(
     device: str,
     threads: int | None,
     seed: int | None,
+    init: Path | None,
 ) -> int:
     """Train MODEL (edit-vqvae, transformer, transformer-star, vqvae, edit-vae) on slow->fast pairs."""
     from speedhints.training.dataset import DataError, resolve_pairs_dir
@@ -84,6 +88,9 @@ def train(
         return 2
     if not tok_path.is_file():
         click.echo(f"error: {tok_path}: no such tokenizer file", err=True)
+        return 2
+    if init is not None and not init.is_file():
+        click.echo(f"error: --init {init}: no such checkpoint", err=True)
         return 2
     if device == "cuda":
         import torch
@@ -102,6 +109,7 @@ def train(
         device,
         threads,
         seed,
+        init,
     )
 
 
@@ -135,6 +143,7 @@ def _run(
     device: str,
     threads: int | None,
     seed: int | None,
+    init: Path | None = None,
 ) -> int:
     import torch
 
@@ -163,7 +172,7 @@ def _run(
         run.train.seed = seed
     try:
         data = load_train_data(split_dir, tokenizer, run, tokenizer_json=tok_path.read_text(encoding="utf-8"))
-        train(run, data, out_dir, resume=not fresh, device=device, echo=click.echo)
+        train(run, data, out_dir, resume=not fresh, device=device, echo=click.echo, init=init)
     except (DataError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
         return 2

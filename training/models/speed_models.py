@@ -46,7 +46,10 @@ class EditModel(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.embedding = TokenEmbedding(cfg.vocab_size, cfg.d_model, cfg.max_len)  # shared by f_theta and g_phi
+        # Shared by f_theta and g_phi. The VQVAE's f_theta reads the pair x EOS y EOS, up to twice as long as
+        # either side, so its position table is twice the size.
+        positions = 2 * cfg.max_len if cfg.kind == "vqvae" else cfg.max_len
+        self.embedding = TokenEmbedding(cfg.vocab_size, cfg.d_model, positions)
         self.latent_encoder = LatentEncoder(cfg, self.embedding)
         self.seq2seq = Seq2Seq(cfg, self.embedding)
         self.quantizer: VectorQuantizerEMA | None = None
