@@ -380,12 +380,13 @@ def test_bad_input_is_one_error_line(
 
 
 def test_without_a_model_bundle_review_fails_with_the_bundle_error(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.delenv("SPEEDHINTS_SUGGESTER")
+    monkeypatch.setenv("SPEEDHINTS_BUNDLE", str(tmp_path / "no-bundle"))
     assert main(["review", "--repo", REPO, "--pr", "1"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("::error::speedhints: no model bundle is installed") and out.count("\n") == 1
+    assert out.startswith(f"::error::speedhints: no model bundle at {tmp_path / 'no-bundle'}") and out.count("\n") == 1
 
 
 def test_pr_number_comes_from_the_actions_event(

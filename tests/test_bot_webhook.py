@@ -336,9 +336,9 @@ def test_serve_without_a_model_fails_before_listening(
     from speedhints.cli import main
 
     monkeypatch.delenv("SPEEDHINTS_SUGGESTER", raising=False)
-    monkeypatch.delenv("SPEEDHINTS_BUNDLE", raising=False)
+    monkeypatch.setenv("SPEEDHINTS_BUNDLE", str(tmp_path / "no-bundle"))
     monkeypatch.setenv("GITHUB_WEBHOOK_SECRET", "s")
     monkeypatch.setenv("GITHUB_TOKEN", "t")
     assert main(["serve", "--port", "0", "--db", str(tmp_path / "q.sqlite3")]) == 1
-    assert capsys.readouterr().out.startswith("::error::speedhints: no model bundle is installed")
+    assert capsys.readouterr().out.startswith(f"::error::speedhints: no model bundle at {tmp_path / 'no-bundle'}")
     reset_logging()

@@ -23,8 +23,6 @@ import yaml
 from test_hook_doubles import LOOP
 from test_hook_fixtures import git, make_repo, write
 
-from speedhints.model_export.bundle import DEFAULT_BUNDLE_DIR, MANIFEST
-
 clean_env = test_hook_fixtures.clean_env  # a fixture
 
 CHECKOUT = Path(__file__).resolve().parents[1]
@@ -81,19 +79,15 @@ def test_commit_shows_the_hint_and_succeeds(tmp_path: Path, clean_env: None) -> 
     assert any((root / ".git" / "speedhints-cache").rglob("*.json"))  # the default cache lives in .git
 
 
-def test_installed_command_without_a_model(tmp_path: Path, clean_env: None) -> None:
+def test_installed_command_without_a_model(tmp_path: Path, clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "no-bundle"
+    monkeypatch.setenv("SPEEDHINTS_BUNDLE", str(missing))
     root = make_repo(tmp_path / "repo", {"app/orders.py": "def g(xs):\n    return xs\n"})
     proc = commit_with_hook(root, f"{SPEEDHINTS} check", {"app/orders.py": LOOP})
     out = proc.stdout + proc.stderr
-    if (DEFAULT_BUNDLE_DIR / MANIFEST).is_file():  # a build with a model: advice only, the commit goes through
-        assert proc.returncode == 0, out
-        return
     assert proc.returncode == 1, out
     assert "- exit code: 2" in out
-    assert (
-        "speedhints: no model bundle is installed: this build of speedhints ships without a trained model yet "
-        f"(looked in {DEFAULT_BUNDLE_DIR}; set SPEEDHINTS_BUNDLE to a bundle directory)\n"
-    ) in out
+    assert f"speedhints: no model bundle at {missing} (missing manifest.json)\n" in out
     assert "Traceback" not in out
     assert git(root, "log", "-1", "--format=%s") == "add hook\n"  # the commit was refused
 
