@@ -56,3 +56,19 @@ def test_info_refuses_a_tampered_bundle(bundle: Path, tmp_path: Path, capsys: py
     assert "tokenizer.json does not match its sha256" in err and len(err.strip().splitlines()) == 1
     assert main(["model", "info", "--bundle", str(tmp_path / "none")]) == 2
     assert "no model bundle" in capsys.readouterr().err
+
+
+def test_the_package_ships_a_checked_bundle_with_its_evaluation(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SPEEDHINTS_BUNDLE", raising=False)
+    assert main(["model", "info", "--json"]) == 0  # the default bundle, checksums verified
+    manifest = json.loads(capsys.readouterr().out)
+    assert manifest["model_name"] == "edit-vqvae"
+    evaluation = manifest["evaluation"]
+    keys = {"model", "split", "avg_corr", "avg_effi_hard", "avg_effi_soft", "max_corr", "max_effi_hard",
+            "max_effi_soft", "diversity"}
+    rows = {(r["model"], r["split"]) for r in evaluation["table1"] if keys <= set(r)}
+    assert {("edit-vqvae", "by_problem"), ("transformer", "by_problem"), ("copy-input", "by_problem")} <= rows
+    assert 0.0 <= evaluation["execution"]["best_of_8_correct_and_faster"] <= 1.0
+    assert manifest["atlas"]["latents"] == manifest["model"]["codebook_size"]  # every latent labelled
