@@ -27,8 +27,9 @@ DROP = 0.1
 
 
 def corrupt(code: str, rng: random.Random, drop: float = DROP) -> str:
-    """``code`` with each token (identifier, number or punctuation character) deleted with probability ``drop``;
-    newlines and indentation are kept, so the line structure survives."""
+    """``code`` with each token (identifier, number or punctuation character) deleted with probability ``drop``.
+    Newlines and the whitespace between tokens are kept, so the line structure survives; a line whose first token
+    goes keeps the space that followed it, so its indentation can shift: a repair the model must learn too."""
     out, last = [], 0
     for m in _TOKEN.finditer(code):
         out.append(code[last : m.start()])
