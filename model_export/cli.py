@@ -62,8 +62,9 @@ def describe(manifest: dict[str, Any], path: str) -> list[str]:
             lines.append(f"  {r.get('model', '?'):18s} {r.get('split', '?'):11s} {cells}")
     execution = evaluation.get("execution") or {}
     if execution:
-        figures = [f"{k.replace('_correct_and_faster', '')} {execution[k]:.3f}" for k in sorted(execution)
-                   if k.endswith("_correct_and_faster") and isinstance(execution[k], float)]  # fmt: skip
+        keys = [k for k in execution if k.endswith("_correct_and_faster") and isinstance(execution[k], float)]
+        keys.sort(key=lambda k: (k.startswith("prior_"), int(k.split("_of_")[1].split("_")[0])))  # by k
+        figures = [f"{k.replace('_correct_and_faster', '')} {execution[k]:.3f}" for k in keys]
         lines.append(f"execution on {execution.get('inputs')} test inputs: parse {execution.get('parse', 0):.3f}, "
                      f"pass {execution.get('pass', 0):.3f}; correct and >= 1.2x faster: " + ", ".join(figures))
     if not rows and not execution:

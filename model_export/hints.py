@@ -43,7 +43,8 @@ class Hint:
 def unified_diff(path: str, original: str, suggestion: str, start_line: int = 1) -> str:
     a = original.splitlines(keepends=True)
     b = suggestion.splitlines(keepends=True)
-    lines = list(difflib.unified_diff(a, b, fromfile=f"a/{path}", tofile=f"b/{path}", n=3))
+    name = path.lstrip("/")  # git's a/ b/ prefixes: an absolute path must not read "a//tmp/x.py"
+    lines = list(difflib.unified_diff(a, b, fromfile=f"a/{name}", tofile=f"b/{name}", n=3))
     if not lines:
         return ""
     out = []

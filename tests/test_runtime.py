@@ -208,3 +208,10 @@ def test_the_hook_gets_hints_through_load_runtime(tmp_path: Path, capsys: pytest
     assert code == 0
     assert "+    allowed = set(allowed)" in out
 
+
+
+def test_diff_headers_of_an_absolute_path() -> None:
+    from speedhints.model_export.hints import unified_diff
+
+    diff = unified_diff("/tmp/x.py", "a = 1\n", "a = 2\n", start_line=3)
+    assert diff.startswith("--- a/tmp/x.py\n+++ b/tmp/x.py\n@@ -3 +3 @@")
