@@ -114,26 +114,39 @@ class Seq2SeqRunner:
         k = k_max
         last_pos = self.spec.max_len - 1
         while st.active.size:
-            drafts = np.stack([st.draft(i, k) for i in range(st.active.size)])  # (B, k)
-            ids = np.concatenate([st.last[:, None], drafts], axis=1)  # (B, k + 1)
-            # Positions past the table only occur in rows that stop before using them (see _State.take).
-            positions = np.minimum(st.lengths[:, None] + np.arange(k + 1), last_pos)
-            nxt = self.step(st, ids, positions)  # (B, k + 1): the model's token after each fed token
-            match = drafts == nxt[:, :-1]  # (B, k)
-            accepted = np.where(match.all(axis=1), k, match.argmin(axis=1)).astype(I64)  # leading run of hits
-            live = np.arange(k + 1)[None, :] <= accepted[:, None]  # last token + accepted drafts are in the cache
-            st.past_mask[:, -(k + 1):] = live
-            st.lengths += accepted + 1
-            st.stats.drafted += k * st.active.size
-            st.stats.accepted += int(accepted.sum())
-            for row, a, finished in zip(st.active.tolist(), accepted.tolist(), st.done.tolist(), strict=True):
-                if not finished:
-                    st.stats.row_accepted[row] = st.stats.row_accepted.get(row, 0) + a
-            # The next draft length follows how much the live rows accept: a call costs about its width, so
-            # drafting far beyond what gets accepted only burns compute (the output never depends on it).
-            live_rows = ~st.done
-            mean = float(accepted[live_rows].mean()) if live_rows.any() else float(k)
-            k = max(1, min(k_max, int(np.ceil(2 * mean + 1))))
+            if k == 0:
+                # Drafts were being rejected: plain greedy steps, but still watch whether the 1-token draft would
+                # have been right (free: it is a lookup in the source); once the output copies again, draft again.
+                would = np.array([st.draft(i, 1)[0] for i in range(st.active.size)])
+                nxt = self.step(st, st.last[:, None], st.lengths[:, None])  # (B, 1)
+                st.past_mask[:, -1] = True
+                st.lengths += 1
+                accepted = np.zeros(st.active.size, dtype=I64)
+                live_rows = ~st.done
+                hits = float((would == nxt[:, 0])[live_rows].mean()) if live_rows.any() else 0.0
+                k = min(k_max, 2) if hits >= 0.5 else 0
+            else:
+                drafts = np.stack([st.draft(i, k) for i in range(st.active.size)])  # (B, k)
+                ids = np.concatenate([st.last[:, None], drafts], axis=1)  # (B, k + 1)
+                # Positions past the table only occur in rows that stop before using them (see _State.take).
+                positions = np.minimum(st.lengths[:, None] + np.arange(k + 1), last_pos)
+                nxt = self.step(st, ids, positions)  # (B, k + 1): the model's token after each fed token
+                match = drafts == nxt[:, :-1]  # (B, k)
+                accepted = np.where(match.all(axis=1), k, match.argmin(axis=1)).astype(I64)  # leading run of hits
+                live = np.arange(k + 1)[None, :] <= accepted[:, None]  # last token + accepted drafts are cached
+                st.past_mask[:, -(k + 1):] = live
+                st.lengths += accepted + 1
+                st.stats.drafted += k * st.active.size
+                st.stats.accepted += int(accepted.sum())
+                for row, a, finished in zip(st.active.tolist(), accepted.tolist(), st.done.tolist(), strict=True):
+                    if not finished:
+                        st.stats.row_accepted[row] = st.stats.row_accepted.get(row, 0) + a
+                # The next draft length follows how much the live rows accept: a call costs about its width, so
+                # drafting beyond what gets accepted only burns compute (the output never depends on it); below
+                # half a token per call a draft costs more than it saves, so decode greedily until copying resumes.
+                live_rows = ~st.done
+                mean = float(accepted[live_rows].mean()) if live_rows.any() else float(k)
+                k = 0 if mean < 0.5 else max(1, min(k_max, int(np.ceil(2 * mean + 1))))
             st.take(nxt, accepted, self.spec.eos_id)
             st.shrink()
             st.compact(k_max + 1)

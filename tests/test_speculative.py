@@ -51,6 +51,21 @@ def test_every_draft_length_gives_greedy_output(runner_and_batch, draft_len: int
     assert runner.speculative(sources, z, draft_len=draft_len) == runner.greedy(sources, z)
 
 
+def test_rejected_drafts_fall_back_to_greedy_steps_and_come_back(runner_and_batch) -> None:  # type: ignore[no-untyped-def]
+    runner, sources, z = runner_and_batch
+    greedy = runner.greedy(sources, z)
+    # Drafts from token 3 repeated: never what the model writes, so drafting stops and plain steps take over.
+    wrong = [[3] * len(s) for s in sources]
+    stats = DecodeStats()
+    assert runner.speculative(sources, z, draft_len=8, stats=stats, draft_from=wrong) == greedy
+    widths = [t for _, t, _ in stats.per_call]
+    assert widths[0] == 9 and widths[-1] == 1 and widths.count(1) > len(widths) // 2
+    # With its own (copy-heavy) sources the same loop accepts drafts.
+    stats = DecodeStats()
+    assert runner.speculative(sources, z, draft_len=8, stats=stats) == greedy
+    assert stats.accepted > 0
+
+
 def test_length_limit_is_the_same(runner_and_batch) -> None:  # type: ignore[no-untyped-def]
     runner, sources, z = runner_and_batch
     greedy = runner.greedy(sources, z, max_new=7)
