@@ -399,3 +399,23 @@ def test_pr_number_comes_from_the_actions_event(
     monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
     assert main(["review"]) == 0
     assert len(fake.reviews_of(REPO, 21)) == 1
+
+
+SCRIPT = "n = int(input())\na = list(map(int, input().split()))\nseen = []\ncount = 0\n"
+
+
+def test_review_with_the_model_that_ships(
+    fake: FakeGitHub, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No plug-in: the bot loads the packaged bundle and reviews a real diff; whatever the model suggests, every
+    comment lands inside the diff (GitHub would answer 422 otherwise) and carries its latent's label."""
+    monkeypatch.delenv("SPEEDHINTS_SUGGESTER")
+    after = SCRIPT + "for x in a:\n    if x not in seen:\n        seen.append(x)\n        count += 1\nprint(count)\n"
+    fake.add_pr(make_pr(REPO, 12, {"solve.py": (SCRIPT + "print(n)\n", after)}))
+    assert main(["review", "--repo", REPO, "--pr", "12"]) == 0
+    out = capsys.readouterr().out
+    assert re.match(rf"speedhints: (posted review \d+ on {REPO}#12: \d+ comment\(s\), \d+ in the body, 0 refused"
+                    rf"|nothing new to post on {REPO}#12)", out), out
+    header = re.compile(r"\*\*speedhints: [^*]+\*\* · (~\d+\.\dx faster|speedup unmeasured) · confidence")
+    for comment in fake.bot_comments(REPO, 12):
+        assert header.search(comment.body), comment.body
