@@ -1,24 +1,29 @@
 """The code a change touches, as the model sees it: whole functions, or runs of top-level statements.
 
-libcst gives exact positions and renders a method or a nested block on its own at column 0 (its lines
-re-indented relative to the block, string contents untouched), which is what the canonical form and the model
-need; the region's column tells where to re-indent a suggestion. Same units as the hook's regions (hook/regions.py):
-a function (methods separately, nested functions inside their outer function, decorators included) or a run of
-consecutive non-function statements at module or class level ("<module>", or the class name).
+Each region is rendered on its own at column 0, which is what the canonical form and the model need; the region's
+column tells where to re-indent a suggestion. Same units as the hook's regions (hook/regions.py): a function
+(methods separately, nested functions inside their outer function, decorators included) or a run of consecutive
+non-function statements at module or class level ("<module>", or the class name).
+
+Two ways to get there, one result. The fast one reads positions from ``ast`` (the file is already parsed for
+validation) and cuts the region's lines, removing its indentation. That is exact when every line of the region
+starts with that indentation; when one does not (a multi-line string or a continuation line further left, a body on
+its header's line) the region is rendered by libcst instead, which re-indents a block relative to itself and leaves
+string contents untouched. libcst costs a quarter of a second to import, a third of a commit hook's budget, so
+it is imported only for such files.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-
-import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from typing import Any
 
 from speedhints.model_export.hints import LineRange
-from speedhints.model_export.source import BadInput
+from speedhints.model_export.source import BadInput, parse_python
 
 
 @dataclass(frozen=True)
@@ -41,11 +46,71 @@ def regions(source: str) -> list[CodeRegion]:
 @functools.lru_cache(maxsize=8)
 def _regions(source: str) -> tuple[CodeRegion, ...]:
     try:
+        tree = parse_python(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise BadInput(f"cannot analyse the file: {str(exc).splitlines()[0]}") from None
+    lines = source_lines(source)
+    try:
+        return tuple(_walk_ast(tree.body, "", "<module>", lines))
+    except _NeedsLibcst:
+        return _regions_libcst(source, lines)
+
+
+class _NeedsLibcst(Exception):
+    """A region whose lines cannot simply be cut and dedented."""
+
+
+def _walk_ast(body: Sequence[ast.stmt], prefix: str, run_name: str, lines: list[str]) -> Iterator[CodeRegion]:
+    run: list[ast.stmt] = []
+
+    def flush() -> Iterator[CodeRegion]:
+        if run:
+            yield _cut(run_name, run[0].lineno, run[0].col_offset, _end(run[-1]), lines)
+            run.clear()
+
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield from flush()
+            first = min([node, *node.decorator_list], key=lambda n: (n.lineno, n.col_offset))
+            col = first.col_offset - 1 if first is not node else node.col_offset  # "@" precedes a decorator
+            yield _cut(prefix + node.name, first.lineno, col, _end(node), lines)
+        elif isinstance(node, ast.ClassDef):
+            yield from flush()
+            yield from _walk_ast(node.body, f"{prefix}{node.name}.", prefix + node.name, lines)
+        else:
+            run.append(node)
+    yield from flush()
+
+
+def _end(node: ast.stmt) -> int:
+    return node.end_lineno if node.end_lineno is not None else node.lineno
+
+
+def _cut(name: str, start: int, col: int, end: int, lines: list[str]) -> CodeRegion:
+    indent = _indent(lines, start)
+    if col != len(indent):  # the region does not begin its line (e.g. "class A: x = 1")
+        raise _NeedsLibcst
+    out = []
+    for line in lines[start - 1 : end]:
+        if not line.strip():
+            out.append("\n")
+        elif line.startswith(indent):
+            out.append(line[len(indent) :])
+        else:
+            raise _NeedsLibcst
+    code = "".join(out)
+    return CodeRegion(name, start, end, indent, code if code.endswith("\n") else code + "\n")
+
+
+def _regions_libcst(source: str, lines: list[str]) -> tuple[CodeRegion, ...]:
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    try:
         wrapper = MetadataWrapper(cst.parse_module(source))
     except (cst.ParserSyntaxError, RecursionError) as exc:
         raise BadInput(f"cannot analyse the file: {str(exc).splitlines()[0]}") from None
     positions = wrapper.resolve(PositionProvider)
-    lines = source_lines(source)
     return tuple(_walk(wrapper.module, wrapper.module.body, "", "<module>", positions, lines))
 
 
@@ -61,9 +126,11 @@ def touched_regions(source: str, changed: Sequence[LineRange] | None) -> list[Co
     return found if changed is None else [r for r in found if r.overlaps(changed)]
 
 
-def _walk(module: cst.Module, body: Sequence[cst.CSTNode], prefix: str, run_name: str,
-          positions: Mapping[cst.CSTNode, CodeRange], lines: list[str]) -> Iterator[CodeRegion]:
-    run: list[cst.CSTNode] = []
+def _walk(module: Any, body: Sequence[Any], prefix: str, run_name: str,
+          positions: Mapping[Any, Any], lines: list[str]) -> Iterator[CodeRegion]:
+    import libcst as cst
+
+    run: list[Any] = []
 
     def flush() -> Iterator[CodeRegion]:
         if run:
@@ -87,16 +154,18 @@ def _walk(module: cst.Module, body: Sequence[cst.CSTNode], prefix: str, run_name
     yield from flush()
 
 
-def _start(node: cst.CSTNode, positions: Mapping[cst.CSTNode, CodeRange]) -> int:
+def _start(node: Any, positions: Mapping[Any, Any]) -> int:
     decorators = getattr(node, "decorators", ())
-    return min([positions[node].start.line, *(positions[d].start.line for d in decorators)])
+    return int(min([positions[node].start.line, *(positions[d].start.line for d in decorators)]))
 
 
-def _bare(module: cst.Module, node: cst.CSTNode) -> str:
+def _bare(module: Any, node: Any) -> str:
     """The node's code at column 0, without the comments and blank lines libcst attaches above it."""
+    import libcst as cst
+
     if isinstance(node, cst.FunctionDef | cst.SimpleStatementLine | cst.BaseCompoundStatement):
         node = node.with_changes(leading_lines=())
-    code = module.code_for_node(node)
+    code = str(module.code_for_node(node))
     return code if code.endswith("\n") else code + "\n"
 
 

@@ -215,3 +215,37 @@ def test_diff_headers_of_an_absolute_path() -> None:
 
     diff = unified_diff("/tmp/x.py", "a = 1\n", "a = 2\n", start_line=3)
     assert diff.startswith("--- a/tmp/x.py\n+++ b/tmp/x.py\n@@ -3 +3 @@")
+
+
+REGION_SOURCES = [
+    "import os\n\n\nclass A:\n    x = 1\n\n    @staticmethod\n    def m(a):\n        def inner():\n"
+    "            pass\n        return a\n\n\ndef f():\n    return 1\n\n\nprint(f())\n",
+    "async def g(x):\n    # a comment\n    await x\n\n\nclass B:\n    @property\n    def p(self):\n"
+    "        return [1,\n                2]\n    y = 2; z = 3\n",
+]
+NEEDS_LIBCST = [
+    # A multi-line string whose lines sit left of the method's indentation: cutting lines would change it.
+    "class C:\n    def doc(self):\n        s = '''first\nsecond'''\n        return s\n",
+    "class D: x = 1\n",  # a body on its header's line
+]
+
+
+@pytest.mark.parametrize("src", REGION_SOURCES + NEEDS_LIBCST)
+def test_fast_regions_equal_libcst_regions(src: str) -> None:
+    from speedhints.model_export.regions import _regions_libcst, source_lines
+
+    fast = regions(src)
+    slow = list(_regions_libcst(src, source_lines(src)))
+    assert [(r.name, r.start, r.end, r.indent) for r in fast] == [(r.name, r.start, r.end, r.indent) for r in slow]
+    for a, b in zip(fast, slow, strict=True):
+        assert canonicalize(a.code).code == canonicalize(b.code).code  # the model sees the same program
+    import ast
+
+    from speedhints.model_export.regions import _NeedsLibcst, _walk_ast
+
+    if src in NEEDS_LIBCST:
+        with pytest.raises(_NeedsLibcst):  # the fast path declines, so libcst rendered these
+            list(_walk_ast(ast.parse(src).body, "", "<module>", source_lines(src)))
+        assert [r.code for r in fast] == [r.code for r in slow]
+    else:
+        assert len(list(_walk_ast(ast.parse(src).body, "", "<module>", source_lines(src)))) == len(fast)
