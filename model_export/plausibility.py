@@ -11,6 +11,12 @@ and outside them it can hallucinate a different program. A speed hint must be th
 - **No new effects**: no kind of effect the input did not have: reading stdin (input(), sys.stdin), writing output
   (print, sys.stdout/stderr), files and processes (open, os.remove, os.system...), dynamic code (eval, exec,
   compile, __import__), exiting. Swapping input() for sys.stdin.readline is a speed edit; adding I/O is not.
+- **No new undefined names**: every name the suggestion reads is bound somewhere in it, a builtin, or already
+  read unbound by the input (a global of the file): a model that renames a loop variable and keeps reading the old
+  name has broken the code, whatever else it does.
+- **No number used as a container**: a name whose every assignment is a number (``seen = 0``, ``seen += 1``) must
+  not be searched (``x in seen``), indexed, iterated or have methods called (``seen.append``) where the input did
+  not do so: the model swapped a list for a counter and kept the list's uses.
 - **Something to speed up**: a region of only imports, docstrings and ``pass`` gets no hint.
 
 Returns the reason a suggestion is refused (a short phrase; the runtime counts them), or None when it may be shown.
@@ -19,10 +25,11 @@ Returns the reason a suggestion is refused (a short phrase; the runtime counts t
 from __future__ import annotations
 
 import ast
+import builtins
 
 from speedhints.model_export.similarity import code_tokens, rouge_n
 
-RULES_VERSION = 1  # bump when the checks change: cached hints were filtered by the old ones
+RULES_VERSION = 3  # bump when the checks change: cached hints were filtered by the old ones
 MIN_SIMILARITY = 0.38  # ROUGE-2 F1 (see above)
 SIMILARITY_N = 2
 # A called builtin or an attribute anywhere -> the kind of effect it has.
@@ -53,7 +60,88 @@ def refusal(original: str, suggestion: str, canonical_in: str, canonical_out: st
     added = _effects(after) - _effects(before)
     if added:
         return f"new effect: {sorted(added)[0]}"
+    undefined = _free_names(after) - _free_names(before)
+    if undefined:
+        return f"reads undefined name {sorted(undefined)[0]}"
+    misused = _numbers_as_containers(after) - _numbers_as_containers(before)
+    if misused:
+        return f"uses number {sorted(misused)[0]} as a container"
     return None
+
+
+def _is_number(value: ast.expr) -> bool:
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, int | float) and not isinstance(value.value, bool)
+    if isinstance(value, ast.UnaryOp):
+        return _is_number(value.operand)
+    return False
+
+
+def _numbers_as_containers(tree: ast.Module) -> set[str]:
+    """Names only ever assigned number literals (or updated with arithmetic) that are used like containers."""
+    numeric: set[str] = set()
+    other: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    (numeric if _is_number(node.value) else other).add(target.id)
+                else:
+                    other.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.AnnAssign | ast.NamedExpr) and isinstance(node.target, ast.Name):
+            (numeric if node.value is not None and _is_number(node.value) else other).add(node.target.id)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            if not isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.FloorDiv | ast.Mod | ast.Div | ast.Pow):
+                other.add(node.target.id)
+        elif isinstance(node, ast.For | ast.comprehension):
+            other.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.arg):
+            other.add(node.arg)
+        elif isinstance(node, ast.alias):
+            other.add((node.asname or node.name).split(".")[0])
+    numbers = numeric - other
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                if isinstance(op, ast.In | ast.NotIn) and isinstance(right, ast.Name) and right.id in numbers:
+                    used.add(right.id)
+        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id in numbers and not (isinstance(node, ast.Attribute) and node.attr in _NUMBER_ATTRS):
+                used.add(node.value.id)
+        elif (isinstance(node, ast.For | ast.comprehension) and isinstance(node.iter, ast.Name)
+              and node.iter.id in numbers):
+            used.add(node.iter.id)
+    return used
+
+
+_NUMBER_ATTRS = frozenset(a for a in dir(0) + dir(0.0) if not a.startswith("_"))
+
+
+BUILTINS = frozenset(dir(builtins))
+
+
+def _free_names(tree: ast.Module) -> set[str]:
+    """Names read but bound nowhere in ``tree`` (flow- and scope-insensitive: an over-approximation of binding,
+    so only names that can never be bound here count)."""
+    read: set[str] = set()
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            bound.add(node.rest)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            bound.update(node.names)
+    return read - bound - BUILTINS
 
 
 def _has_work(tree: ast.Module) -> bool:

@@ -4,6 +4,7 @@ the candidates on a hand-made problem, the table, and the latent atlas."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,12 @@ def test_execution_verdicts(tmp_path: Path, sandbox: Sandbox) -> None:
     assert ex.verdict(x, "while True:\n    pass\n").status == "timeout"
     assert ex.verdict(x, canonicalize(SHORTCUT).code).status == "slow_wrong"
     v = ex.verdict(x, fast)
-    assert v.passed and v.speedup is not None
+    assert v.passed and v.speedup is not None and v.shown  # a real speed edit passes the hook's checks too
+    # The loop variable renamed but still read under its old name: fails, and the hook would not show it either.
+    fast_code = canonicalize(FAST).code
+    loop_var = re.search(r"for (v\d+) in", fast_code).group(1)  # type: ignore[union-attr]
+    broken = ex.verdict(x, fast_code.replace(f"for {loop_var} in", "for v99 in"))
+    assert not broken.passed and not broken.shown
     # Quadratic vs linear on 4,000 numbers: a gap of two orders of magnitude, not a timing margin.
     assert v.correct_and_faster and v.speedup > 5
     assert best_of_k([[Verdict("wrong"), v], [Verdict("syntax")]], 1) == 0.0

@@ -8,6 +8,9 @@ measured side by side under the same load. A candidate whose canonical form equa
 speedup 1.0 without running. A candidate with a string placeholder x does not have cannot be mapped back: it
 counts as not running (the model invented a literal).
 
+Each verdict also says whether the runtime's static checks (model_export/plausibility.py) would let the candidate
+be shown as a hint, so the figures can be given for what a user would actually see.
+
 Verdicts: ``syntax`` (does not parse), ``unmapped``, ``wrong``/``error``/``timeout`` (on the tests), ``slow_wrong``
 (passes the tests, wrong or failing on a scaled input), ``pass`` (with a speedup).
 """
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from speedhints.model_export.canonical import Canonical, CanonicalError, decanonicalize
+from speedhints.model_export.plausibility import refusal
 from speedhints.training.convert import Converted, code_sha256
 from speedhints.training.evaluation.inputs import EvalInput
 from speedhints.training.measure import MEASURE_LIMITS, Measurer, ScaledInput, load_input
@@ -38,6 +42,7 @@ FASTER = 1.2  # "faster" means at least this speedup, as in the pairs
 class Verdict:
     status: str  # syntax | unmapped | wrong | error | timeout | slow_wrong | pass
     speedup: float | None = None  # x's CPU time / the candidate's, when it passes
+    shown: bool = False  # it passes the runtime's static checks (plausibility.py): the hook would show it
 
     @property
     def passed(self) -> bool:
@@ -121,6 +126,11 @@ class Executor:
             code = decanonicalize(candidate, self.mappings[(x.problem, x.id)])
         except (CanonicalError, KeyError, SyntaxError, ValueError, RecursionError):
             return Verdict("unmapped")
+        shown = refusal(self.originals[(x.problem, x.id)], code, x.code, candidate) is None
+        verdict = self._run(x, code)
+        return Verdict(verdict.status, verdict.speedup, shown)
+
+    def _run(self, x: EvalInput, code: str) -> Verdict:
         problem = self.problems[x.problem]
         sol = Converted(x.problem, f"{x.id}-candidate", code, code_sha256(code), "ok", "")
         status = judge(sol, problem.tests, self.tester)

@@ -90,6 +90,14 @@ def execution_summary(
     }
     for k in BEST_OF:
         out[f"best_of_{k}_correct_and_faster"] = best_of_k(orders, k)
+    # What the hook would show: candidates passing the static checks, in the same order.
+    shown = [v for v in distinct.values() if v.shown]
+    out["shown"] = len(shown)
+    out["shown_pass"] = sum(v.passed for v in shown) / len(shown) if shown else None
+    out["shown_correct_and_faster"] = sum(v.correct_and_faster for v in shown) / len(shown) if shown else None
+    shown_orders = [[v for v in o if v.shown] for o in orders]
+    for k in (1, 4):
+        out[f"shown_best_of_{k}_correct_and_faster"] = best_of_k(shown_orders, k)
     if cands and all(c.prior_order is not None for c in cands):
         ranked = [[o[i] for i in c.prior_order or ()] for o, c in zip(orders, cands, strict=True)]
         for k in BEST_OF:
@@ -205,7 +213,7 @@ def table_markdown(results: dict[str, Any]) -> str:
     out = "\n".join(lines) + "\n\n\\* beats copy-input on that split.\n"
     if results["execution"]:
         cols = ["model", "split", "inputs", "parse", "pass", "changed passing", "median speedup",
-                *(f"best-of-{k}" for k in BEST_OF), "prior best-of-1/4/8"]  # fmt: skip
+                *(f"best-of-{k}" for k in BEST_OF), "prior best-of-1/4/8", "shown (pass)"]  # fmt: skip
         out += "\n| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n"
         for e in results["execution"]:
             med = e["speedup"]["median"]
@@ -213,9 +221,13 @@ def table_markdown(results: dict[str, Any]) -> str:
                 "prior_best_of_1_correct_and_faster" in e) else "-"
             cells = [e["model"], e["split"], str(e["inputs"]), f"{e['parse']:.3f}", f"{e['pass']:.3f}",
                      str(e["distinct_changed_passing"]), "-" if med is None else f"{med:.2f}x",
-                     *(f"{e[f'best_of_{k}_correct_and_faster']:.3f}" for k in BEST_OF), prior]  # fmt: skip
+                     *(f"{e[f'best_of_{k}_correct_and_faster']:.3f}" for k in BEST_OF), prior, _shown(e)]  # fmt: skip
             out += "| " + " | ".join(cells) + " |\n"
     return out
+
+
+def _shown(e: dict[str, Any]) -> str:
+    return f"{e['shown']} ({'-' if e['shown_pass'] is None else format(e['shown_pass'], '.3f')} pass)"
 
 
 def table_csv(results: dict[str, Any]) -> str:
