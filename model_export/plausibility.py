@@ -29,7 +29,7 @@ import builtins
 
 from speedhints.model_export.similarity import code_tokens, rouge_n
 
-RULES_VERSION = 3  # bump when the checks change: cached hints were filtered by the old ones
+RULES_VERSION = 4  # bump when the checks change: cached hints were filtered by the old ones
 MIN_SIMILARITY = 0.38  # ROUGE-2 F1 (see above)
 SIMILARITY_N = 2
 # A called builtin or an attribute anywhere -> the kind of effect it has.
@@ -77,6 +77,17 @@ def _is_number(value: ast.expr) -> bool:
     return False
 
 
+_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod, ast.Div, ast.Pow)
+
+
+def _is_self_arithmetic(value: ast.expr, name: str) -> bool:
+    """``name + 1``, ``2 * name``: arithmetic of the name with a number literal (``count = count + 1``)."""
+    if not isinstance(value, ast.BinOp) or not isinstance(value.op, _ARITHMETIC):
+        return False
+    sides = (value.left, value.right)
+    return any(isinstance(x, ast.Name) and x.id == name for x in sides) and any(_is_number(x) for x in sides)
+
+
 def _numbers_as_containers(tree: ast.Module) -> set[str]:
     """Names only ever assigned number literals (or updated with arithmetic) that are used like containers."""
     numeric: set[str] = set()
@@ -85,13 +96,14 @@ def _numbers_as_containers(tree: ast.Module) -> set[str]:
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
-                    (numeric if _is_number(node.value) else other).add(target.id)
+                    arithmetic = _is_number(node.value) or _is_self_arithmetic(node.value, target.id)
+                    (numeric if arithmetic else other).add(target.id)
                 else:
                     other.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
         elif isinstance(node, ast.AnnAssign | ast.NamedExpr) and isinstance(node.target, ast.Name):
             (numeric if node.value is not None and _is_number(node.value) else other).add(node.target.id)
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            if not isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.FloorDiv | ast.Mod | ast.Div | ast.Pow):
+            if not isinstance(node.op, _ARITHMETIC):
                 other.add(node.target.id)
         elif isinstance(node, ast.For | ast.comprehension):
             other.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))

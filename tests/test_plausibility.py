@@ -82,6 +82,8 @@ def test_no_number_used_as_a_container() -> None:
              "    if x not in seen:\n        seen.append(x)\nprint(len(seen))\n"
     counter = script.replace("seen = []", "seen = 0")
     assert _why(script, counter) == "uses number seen as a container"
+    incremented = counter.replace("        seen.append(x)\n", "        seen = seen + 1\n        seen.append(x)\n")
+    assert _why(script, incremented) == "uses number seen as a container"
     assert _why(script, script.replace("seen = []", "seen = set()").replace(".append", ".add")) is None
     # Numbers used as numbers (attributes of int included) are fine.
     total = "def f(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t\n"
