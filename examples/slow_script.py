@@ -1,18 +1,8 @@
-# A competitive-programming style script, the kind of code the shipped model was trained on: it reads a list and
-# counts the distinct values with a membership test against a list (quadratic) and input() for every line.
-n = int(input())
-values = list(map(int, input().split()))
-seen = []
-count = 0
-for v in values:
-    if v not in seen:
-        seen.append(v)
-        count += 1
-queries = int(input())
-for _ in range(queries):
-    q = int(input())
-    if q in seen:
-        print('YES')
-    else:
-        print('NO')
-print(count)
+# A competitive-programming style script, the kind of code the shipped model was trained on: it reads a word and
+# builds the answer by string concatenation in a loop (each `+` copies the string so far).
+s = input()
+t = ''
+for c in s:
+    if c not in 'aeiou':
+        t = t + c
+print(t)

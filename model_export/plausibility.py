@@ -14,7 +14,8 @@ and outside them it can hallucinate a different program. A speed hint must be th
 - **No new undefined names**: every name the suggestion reads is bound somewhere in it, a builtin, or already
   read unbound by the input (a global of the file): a model that renames a loop variable and keeps reading the old
   name has broken the code, whatever else it does.
-- **No number used as a container**: a name whose every assignment is a number (``seen = 0``, ``seen += 1``) must
+- **No number used as a container**: a name whose every assignment is a number (``seen = 0``, ``seen += 1``,
+  ``seen = len(xs)``) must
   not be searched (``x in seen``), indexed, iterated or have methods called (``seen.append``) where the input did
   not do so: the model swapped a list for a counter and kept the list's uses.
 - **Something to speed up**: a region of only imports, docstrings and ``pass`` gets no hint.
@@ -29,7 +30,7 @@ import builtins
 
 from speedhints.model_export.similarity import code_tokens, rouge_n
 
-RULES_VERSION = 4  # bump when the checks change: cached hints were filtered by the old ones
+RULES_VERSION = 5  # bump when the checks change: cached hints were filtered by the old ones
 MIN_SIMILARITY = 0.38  # ROUGE-2 F1 (see above)
 SIMILARITY_N = 2
 # A called builtin or an attribute anywhere -> the kind of effect it has.
@@ -69,11 +70,16 @@ def refusal(original: str, suggestion: str, canonical_in: str, canonical_out: st
     return None
 
 
+NUMBER_CALLS = frozenset({"sum", "len", "int", "float", "abs", "round", "ord"})  # builtins that return a number
+
+
 def _is_number(value: ast.expr) -> bool:
     if isinstance(value, ast.Constant):
         return isinstance(value.value, int | float) and not isinstance(value.value, bool)
     if isinstance(value, ast.UnaryOp):
         return _is_number(value.operand)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        return value.func.id in NUMBER_CALLS
     return False
 
 

@@ -84,6 +84,8 @@ def test_no_number_used_as_a_container() -> None:
     assert _why(script, counter) == "uses number seen as a container"
     incremented = counter.replace("        seen.append(x)\n", "        seen = seen + 1\n        seen.append(x)\n")
     assert _why(script, incremented) == "uses number seen as a container"
+    summed = counter.replace("seen = 0", "seen = sum(a)")
+    assert _why(script, summed) == "uses number seen as a container"
     assert _why(script, script.replace("seen = []", "seen = set()").replace(".append", ".add")) is None
     # Numbers used as numbers (attributes of int included) are fine.
     total = "def f(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t\n"
