@@ -118,7 +118,8 @@ class Seq2SeqRunner:
                 # Drafts were being rejected: plain greedy steps, but still watch whether the 1-token draft would
                 # have been right (free: it is a lookup in the source); once the output copies again, draft again.
                 would = np.array([st.draft(i, 1)[0] for i in range(st.active.size)])
-                nxt = self.step(st, st.last[:, None], st.lengths[:, None])  # (B, 1)
+                # Finished rows ride along until the next shrink and may be past the table: clamp, as below.
+                nxt = self.step(st, st.last[:, None], np.minimum(st.lengths[:, None], last_pos))  # (B, 1)
                 st.past_mask[:, -1] = True
                 st.lengths += 1
                 accepted = np.zeros(st.active.size, dtype=I64)
