@@ -1,8 +1,9 @@
 """The onnxruntime Suggester: (path, source, changed lines) -> ranked, checked hints in the user's own names.
 
 Per call: find the touched functions / top-level blocks, canonicalise each, rank the K latents with the prior,
-decode the top-k latents of *every* region in one batch (speculative greedy, identical to plain greedy), map each
-candidate back to the user's names, and keep only candidates that parse and change more than names or layout.
+decode the top-k latents of *every* region in one batch (KV-cached greedy; copy-draft speculative on request, with
+the same output), map each candidate back to the user's names, and keep only candidates that parse, change more
+than names or layout, and pass the static checks of plausibility.py.
 No torch: this is what the hook and the bot run.
 """
 
