@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import click
@@ -62,8 +63,10 @@ def describe(manifest: dict[str, Any], path: str) -> list[str]:
             lines.append(f"  {r.get('model', '?'):18s} {r.get('split', '?'):11s} {cells}")
     execution = evaluation.get("execution") or {}
     if execution:
-        keys = [k for k in execution if k.endswith("_correct_and_faster") and isinstance(execution[k], float)]
-        keys.sort(key=lambda k: (k.startswith("prior_"), int(k.split("_of_")[1].split("_")[0])))  # by k
+        # best_of_K, prior_best_of_K, shown_best_of_K (see training/evaluation/run.py), each group by K.
+        keys = [k for k in execution if re.fullmatch(r"(\w*?)best_of_(\d+)_correct_and_faster", k)
+                and isinstance(execution[k], int | float)]
+        keys.sort(key=lambda k: (k.split("best_of_")[0], int(k.split("best_of_")[1].split("_")[0])))
         figures = [f"{k.replace('_correct_and_faster', '')} {execution[k]:.3f}" for k in keys]
         lines.append(f"execution on {execution.get('inputs')} test inputs: parse {execution.get('parse', 0):.3f}, "
                      f"pass {execution.get('pass', 0):.3f}; correct and >= 1.2x faster: " + ", ".join(figures))

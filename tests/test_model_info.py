@@ -17,7 +17,9 @@ EVALUATION = {
          "max_corr": c, "max_effi_hard": 0.0, "max_effi_soft": c, "diversity": c, "inputs": 3}
         for m, c in (("edit-vqvae", 0.5), ("transformer", 0.4), ("copy-input", 0.7))
     ],
-    "execution": {"inputs": 3, "parse": 0.9, "pass": 0.2, "best_of_8_correct_and_faster": 0.333},
+    "execution": {"inputs": 3, "parse": 0.9, "pass": 0.2, "best_of_8_correct_and_faster": 0.333,
+                  "best_of_64_correct_and_faster": 0.5, "prior_best_of_1_correct_and_faster": 0.0,
+                  "shown": 4, "shown_pass": 0.25, "shown_correct_and_faster": 0.25},
 }
 
 
@@ -43,7 +45,7 @@ def test_info_text_shows_the_table(bundle: Path, capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert "edit-vqvae (tiny)" in out
     assert any(line.split()[:2] == ["copy-input", "by_problem"] and "0.700" in line for line in out.splitlines())
-    assert "best_of_8 0.333" in out
+    assert "best_of_8 0.333, best_of_64 0.500, prior_best_of_1 0.000" in out
 
 
 def test_info_refuses_a_tampered_bundle(bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
