@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from speedhints.model_export.bundle import sha256_file
 from speedhints.training.dataset import PairRecord
 from speedhints.training.evaluation.inputs import EvalInput
 from speedhints.training.similarity import code_tokens, rouge_n
@@ -27,14 +28,6 @@ class Candidates:
     samples: tuple[str, ...]  # canonical programs as decoded (may not parse)
     latents: tuple[int, ...] | None = None  # the code behind each sample (codebook models)
     prior_order: tuple[int, ...] | None = None  # sample indices, best first by the latent prior
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class CandidateCache:
@@ -130,7 +123,7 @@ class ModelSampler:
         self.step = int(payload.get("step", 0))
         # What the candidates depend on: the weights, the sampling settings (a resumed evaluation reuses them).
         self.fingerprint = hashlib.sha256(
-            f"{file_sha256(ckpt)}/{n_samples}/{temperature}/{seed}".encode()
+            f"{sha256_file(ckpt)}/{n_samples}/{temperature}/{seed}".encode()
         ).hexdigest()[:16]
 
     @property
