@@ -156,3 +156,19 @@ def test_eval_cli_rejects_bad_arguments(capsys: pytest.CaptureFixture[str], tmp_
     assert "no split named 'paper'" in capsys.readouterr().err
     assert main(["--split", f"s={tmp_path / 'missing'}", "--out", str(tmp_path / "o")]) == 1
     assert "missing" in capsys.readouterr().err
+
+
+def test_candidate_cache_survives_a_cut_line_and_a_changed_model(tmp_path: Path) -> None:
+    from speedhints.training.evaluation.generate import CandidateCache, Candidates
+
+    path = tmp_path / "c.jsonl"
+    cache = CandidateCache(path, "fp1")
+    cache.put("p/1", Candidates(("a",), (0,), (0,)))
+    cache.put("p/2", Candidates(("b",)))
+    with path.open("a") as f:
+        f.write('{"key": "p/3", "samp')  # killed mid-write
+    again = CandidateCache(path, "fp1")
+    assert set(again.entries) == {"p/1", "p/2"} and again.get("p/1") == Candidates(("a",), (0,), (0,))
+    again.put("p/3", Candidates(("c",)))
+    assert set(CandidateCache(path, "fp1").entries) == {"p/1", "p/2", "p/3"}  # the append follows good lines
+    assert CandidateCache(path, "fp2").entries == {}  # other weights or settings: nothing reused

@@ -143,7 +143,6 @@ def _atlas_target(atlas_model: str | None, specs: dict[str, Any]) -> tuple[str, 
 def _write_atlas(spec: Any, name: str, out: Path, plots: list[str], echo: Any) -> dict[str, Any]:
     from speedhints.training.dataset import read_pairs
     from speedhints.training.evaluation.atlas_build import assign_codes, build_atlas, plot_atlas
-    from speedhints.training.evaluation.cli import atlas_markdown
     from speedhints.training.evaluation.generate import ModelSampler
 
     sampler = ModelSampler(name, spec.models[name], 1, 0.0, 0)

@@ -37,6 +37,7 @@ class CandidateCache:
     def __init__(self, path: Path, fingerprint: str) -> None:
         self.path, self.fingerprint = path, fingerprint
         self.entries: dict[str, Candidates] = {}
+        cut = False
         if path.is_file():
             lines = path.read_text(encoding="utf-8").splitlines()
             if lines and json.loads(lines[0]).get("fingerprint") == fingerprint:
@@ -44,15 +45,18 @@ class CandidateCache:
                     try:
                         d = json.loads(line)
                     except json.JSONDecodeError:
-                        break  # a line cut by a kill: regenerate from here
+                        cut = True  # a line cut by a kill: regenerate from here
+                        break
                     self.entries[d["key"]] = Candidates(
                         tuple(d["samples"]),
                         None if d["latents"] is None else tuple(d["latents"]),
                         None if d["prior_order"] is None else tuple(d["prior_order"]),
                     )
-        if not self.entries:
+        if not self.entries or cut:  # start the file afresh (keeping what was whole) so appends follow good lines
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
+            lines = [json.dumps({"fingerprint": fingerprint})]
+            lines += [json.dumps({"key": k, **asdict(c)}) for k, c in self.entries.items()]
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def get(self, key: str) -> Candidates | None:
         return self.entries.get(key)

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sacrebleu.metrics import BLEU
+from sacrebleu.metrics.bleu import BLEU
 
 MAX_N = 4
 _WORD = re.compile(r"\w+|[^\w\s]")
@@ -100,7 +100,8 @@ def _closest_ref_len(hyp_len: int, refs: Sequence[Reference]) -> int:
 
 
 def _score(correct: list[float], total: list[int], hyp_len: int, ref_len: int) -> float:
-    bleu = BLEU.compute_bleu(correct, total, hyp_len, ref_len, smooth_method="exp", effective_order=True)
+    # sacrebleu types the counts as ints; its formula is plain arithmetic, so ΔBLEU's weighted (float) credits work.
+    bleu = BLEU.compute_bleu(correct, total, hyp_len, ref_len, smooth_method="exp", effective_order=True)  # type: ignore[arg-type]
     return float(bleu.score) / 100.0
 
 
