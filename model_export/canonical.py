@@ -243,7 +243,7 @@ def decanonicalize(code: str, canonical: Canonical, *, avoid: set[str] | frozens
     has no meaning to restore, so it is an error.
     """
     tree = parse(code)
-    used = _all_identifiers(tree) | set(canonical.names.values()) | set(avoid)
+    used = all_identifiers(tree) | set(canonical.names.values()) | set(avoid)
     fresh: dict[str, str] = {}
 
     def user_name(name: str) -> str:
@@ -268,7 +268,8 @@ def _fresh_name(base: str, used: set[str]) -> str:
     return name
 
 
-def _all_identifiers(tree: ast.AST) -> set[str]:
+def all_identifiers(tree: ast.AST) -> set[str]:
+    """Every name a tree uses or defines (variables, parameters, functions, classes, imported names)."""
     out: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):

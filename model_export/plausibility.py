@@ -29,6 +29,7 @@ import ast
 import builtins
 
 from speedhints.model_export.similarity import code_tokens, rouge_n
+from speedhints.model_export.source import parse_python, parse_quietly
 
 RULES_VERSION = 5  # bump when the checks change: cached hints were filtered by the old ones
 MIN_SIMILARITY = 0.38  # ROUGE-2 F1 (see above)
@@ -45,7 +46,8 @@ EFFECT_ATTRS = {"stdin": "reads stdin", "stdout": "writes output", "stderr": "wr
 def refusal(original: str, suggestion: str, canonical_in: str, canonical_out: str) -> str | None:
     """Why ``suggestion`` (user names, parses) must not be shown as an edit of ``original``; None if it may."""
     try:
-        before, after = ast.parse(original), ast.parse(suggestion)
+        # The region's tree is asked for once per candidate: remembered. A candidate is parsed once, quietly.
+        before, after = parse_python(original), parse_quietly(suggestion)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return "does not parse"
     if not _has_work(before):

@@ -9,7 +9,6 @@ No torch: this is what the hook and the bot run.
 
 from __future__ import annotations
 
-import ast
 import functools
 import os
 from collections import Counter
@@ -22,11 +21,18 @@ import onnxruntime as ort
 from speedhints.model_export import bundle as fmt
 from speedhints.model_export.atlas import Atlas, AtlasError
 from speedhints.model_export.bundle import Bundle, BundleError, load_bundle
-from speedhints.model_export.canonical import Canonical, CanonicalError, canonicalize, decanonicalize
+from speedhints.model_export.canonical import (
+    Canonical,
+    CanonicalError,
+    all_identifiers,
+    canonicalize,
+    decanonicalize,
+)
 from speedhints.model_export.hints import Hint, LineRange
 from speedhints.model_export.onnx_decoding import DecodeStats, Seq2SeqRunner, default_providers, make_session
 from speedhints.model_export.plausibility import refusal
 from speedhints.model_export.regions import CodeRegion, source_lines, touched_regions
+from speedhints.model_export.source import parse_python
 from speedhints.model_export.tokenizer import CodeTokenizer
 
 
@@ -184,22 +190,12 @@ def reindent(code: str, indent: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _identifiers(source: str) -> frozenset[str]:
-    """Every name the file uses, so fresh names in a suggestion never clash with one of them."""
+    """Every name the file uses, so fresh names in a suggestion never clash with one of them (the file's tree is
+    the one the regions were cut from: parse_python remembers it)."""
     try:
-        tree = ast.parse(source)
+        return frozenset(all_identifiers(parse_python(source)))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return frozenset()
-    out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            out.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            out.add(node.name)
-        elif isinstance(node, ast.arg):
-            out.add(node.arg)
-        elif isinstance(node, ast.alias):
-            out.add((node.asname or node.name).split(".")[0])
-    return frozenset(out)
 
 
 def load_runtime(path: str | os.PathLike[str] | None = None, config: RuntimeConfig | None = None) -> OnnxSuggester:

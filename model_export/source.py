@@ -44,14 +44,19 @@ def decode_source(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=16)
-def parse_python(text: str) -> ast.Module:
-    """``ast.parse`` without SyntaxWarnings (invalid escapes are the user's linters' business), remembered: the
-    hook validates a file here and then walks its tree, and must not pay for the parse twice. Callers must not
-    mutate the tree they get."""
+def parse_quietly(text: str) -> ast.Module:
+    """``ast.parse`` without SyntaxWarnings: invalid escapes in user code are its linters' business, and model
+    output such as ``1if`` must not print warnings into a commit hook's output."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return ast.parse(text)
+
+
+@functools.lru_cache(maxsize=16)
+def parse_python(text: str) -> ast.Module:
+    """``parse_quietly``, remembered: the hook validates a file here and the runtime then walks the same tree, and
+    must not pay for the parse twice. Callers must not mutate the tree they get."""
+    return parse_quietly(text)
 
 
 def check_python3(text: str) -> None:

@@ -17,10 +17,8 @@ Verdicts: ``syntax`` (does not parse), ``unmapped``, ``wrong``/``error``/``timeo
 
 from __future__ import annotations
 
-import ast
 import json
 import threading
-import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from pathlib import Path
 
 from speedhints.model_export.canonical import Canonical, CanonicalError, decanonicalize
 from speedhints.model_export.plausibility import refusal
+from speedhints.model_export.source import parse_quietly
 from speedhints.training.convert import Converted, code_sha256
 from speedhints.training.evaluation.inputs import EvalInput
 from speedhints.training.measure import MEASURE_LIMITS, Measurer, ScaledInput, load_input
@@ -117,9 +116,7 @@ class Executor:
         if candidate == x.code:
             return Verdict("pass", 1.0)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", SyntaxWarning)  # generated junk such as "1if" warns as it parses
-                ast.parse(candidate)
+            parse_quietly(candidate)  # generated junk such as "1if" would warn as it parses
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             return Verdict("syntax")
         try:
