@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from speedhints.cli import main
+from speedhints.training.measure import stress_cpu_seconds
 from speedhints.training.runcache import RunCache
 
 # 9_C: print the sum of 1..n. Scaled inputs are n = 300000 and n = 3000000.
@@ -21,7 +22,7 @@ SOLUTIONS = {
 SIZES = {"big-0": 300_000, "huge-0": 3_000_000}
 
 
-def _setup(tmp: Path) -> list[str]:
+def _setup(tmp: Path, huge_generator: str = "random-max", cpu_seconds: str = "1") -> list[str]:
     data, work = tmp / "d.jsonl.gz", tmp / "work"
     tests = [{"input": f"{n}\n", "output": f"{n * (n + 1) // 2}\n", "truncated": False} for n in (1, 4, 10)]
     sols = [{"id": sid, "code": code} for sid, code in SOLUTIONS.items()]
@@ -36,14 +37,15 @@ def _setup(tmp: Path) -> list[str]:
         (folder / f"{name}.in").write_bytes(inp)
         (folder / f"{name}.out").write_bytes(out)
         sha_in, sha_out = hashlib.sha256(inp).hexdigest(), hashlib.sha256(out).hexdigest()
-        lines.append(f"9_C\t{name}\trandom-max\t1\t{sha_in}\t{sha_out}\t1.0\t{len(inp)}\t0.01")
+        generator = huge_generator if name == "huge-0" else "random-max"
+        lines.append(f"9_C\t{name}\t{generator}\t1\t{sha_in}\t{sha_out}\t1.0\t{len(inp)}\t0.01")
     (tmp / "scaled_inputs.tsv").write_text("\n".join(lines) + "\n")
     common = ["--work", str(work)]
     assert main(["data", "convert", "--data", str(data), "--out", str(work), "--workers", "1"]) == 0
     table = tmp / "verified.tsv"
     assert main(["data", "verify", "--data", str(data), *common, "--table", str(table)]) == 0
     return [*common, "--verified", str(table), "--inputs", str(tmp / "scaled_inputs.tsv"), "--out",
-            str(tmp / "runtimes.tsv"), "--cpu-seconds", "1"]  # fmt: skip
+            str(tmp / "runtimes.tsv"), "--cpu-seconds", cpu_seconds]  # fmt: skip
 
 
 def test_measure_times_passing_solutions(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -71,6 +73,17 @@ def test_measure_times_passing_solutions(tmp_path: Path, capsys) -> None:  # typ
     assert (tmp_path / "runtimes.tsv").read_text() == first
     with RunCache(tmp_path / "work" / "runs.sqlite") as cache:
         assert cache.count() == before
+
+
+def test_stress_inputs_are_censored_at_their_own_limit(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # huge-0 past the statement, its fastest agreeing solution at 10 ms: limit ceil(20 x 0.01) -> the 1 s floor
+    assert stress_cpu_seconds(0.01) == 1.0 and stress_cpu_seconds(0.07) == 2.0 and stress_cpu_seconds(5.0) == 3.0
+    args = _setup(tmp_path, huge_generator="stress-x10", cpu_seconds="2")
+    assert main(["data", "measure", *args]) == 0
+    rows = [line.split("\t") for line in (tmp_path / "runtimes.tsv").read_text().splitlines()[1:]]
+    by = {(r[1], r[3]): r for r in rows}
+    assert by[("4", "huge-0")][5:] == ["1000.0", "1", "1"]  # the stress limit, not --cpu-seconds 2
+    assert by[("2", "huge-0")][7] == "0" and by[("1", "big-0")][7] == "0"
 
 
 def test_measure_refuses_an_input_that_changed(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

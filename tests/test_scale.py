@@ -12,7 +12,15 @@ import pytest
 from speedhints.cli import main
 from speedhints.training.scale.agree import Outcome, judge_agreement, max_failures
 from speedhints.training.scale.constraints import parse_constraints, parse_number
-from speedhints.training.scale.generate import GenConfig, generate, generator_plan, seed_for
+from speedhints.training.scale.generate import (
+    STRESS_MAX_BYTES,
+    GenConfig,
+    all_generators,
+    generate,
+    generator_plan,
+    seed_for,
+    stress_plan,
+)
 from speedhints.training.scale.model import build_model
 from speedhints.training.scale.structure import InferenceFailed, describe, infer_template, parse, split_lines
 
@@ -152,6 +160,33 @@ def test_mutate_keeps_the_seed_inputs_values() -> None:
     assert values.count("7") + values.count("8") > 0.7 * len(values)  # mostly the seed's own values
 
 
+SMALL_DESC = "Input\nThe first line contains n (1 ≤ n ≤ 100). The second line contains n integers ai (1 ≤ ai ≤ 9).\nOutput\nThe sum.\n"  # noqa: E501
+SMALL_TESTS = ["3\n1 2 3\n", "1\n5\n", "4\n9 8 7 6\n"]
+
+
+def test_stress_ladders_go_past_the_statement_deterministically() -> None:
+    model = build_model("S", SMALL_DESC, SMALL_TESTS)
+    valid = generate(model, seed_for("S", "random-max", 0), GenConfig(pin_max=True)).decode().split("\n")
+    assert valid[0] == "100"  # the statement's maximum: what the valid generators stop at
+    counts, values = stress_plan(model)
+    assert [f for _, _, c in counts for f in [c.beyond]] == sorted(c.beyond for _, _, c in counts)  # ascending
+    name, index, cfg = counts[3]
+    assert (name, index, cfg.beyond) == ("stress-x10", 0, 10)
+    a = generate(model, seed_for("S", name, index), cfg)
+    assert a == generate(model, seed_for("S", name, index), all_generators(model)["stress-x10-0"])
+    n, row = a.decode().split("\n")[:2]
+    assert n == "1000" and len(row.split()) == 1000
+    assert all(1 <= int(v) <= 9 for v in row.split())  # values keep their statement bounds: only sizes grow
+    # the largest rung is held to the stress byte budget, not the valid inputs' 2 MB
+    big = generate(model, seed_for("S", "stress-x10000", 0), counts[-1][2])
+    assert 2_000_000 < len(big) <= STRESS_MAX_BYTES
+    # a lone number that sizes nothing grows only on the values ladder
+    lone = build_model("L", "Input\nThe only line contains n (1 ≤ n ≤ 100).\nOutput\n", ["5\n", "17\n"])
+    counts, values = stress_plan(lone)
+    assert generate(lone, 1, counts[3][2]) == b"100\n"
+    assert generate(lone, 1, values[3][2]) == b"991\n"  # 1 + (100 - 1) * 10: the range, ten times as wide
+
+
 # ---- agreement ----
 
 
@@ -192,12 +227,14 @@ SUM_SOLUTIONS = [
 ]
 
 
-def _write_fixture(tmp: Path) -> tuple[Path, Path]:
+def _write_fixture(
+    tmp: Path, desc: str = SUM_DESC, tests_in: list[str] = SUM_TESTS, codes: list[str] = SUM_SOLUTIONS
+) -> tuple[Path, Path]:
     data, work = tmp / "data.jsonl.gz", tmp / "work"
     work.mkdir()
-    sols = [{"id": str(i), "code": SUM_SOLUTIONS[i % len(SUM_SOLUTIONS)] + f"# copy {i}\n"} for i in range(20)]
-    tests = [{"input": t, "output": str(sum(map(int, t.split()[1:]))), "truncated": False} for t in SUM_TESTS]
-    record = {"problem": "9_Z", "description": SUM_DESC, "tests": tests, "solutions": sols}
+    sols = [{"id": str(i), "code": codes[i % len(codes)] + f"# copy {i}\n"} for i in range(20)]
+    tests = [{"input": t, "output": str(sum(map(int, t.split()[1:]))), "truncated": False} for t in tests_in]
+    record = {"problem": "9_Z", "description": desc, "tests": tests, "solutions": sols}
     with gzip.open(data, "wt") as f:
         f.write(json.dumps(record) + "\n")
     with open(work / "converted.jsonl", "w") as f:
@@ -228,7 +265,7 @@ def test_scale_command_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[
         assert float(agreement) >= 0.75
         assert name == f"{generator}-{name.rsplit('-', 1)[1]}"
         model = build_model(problem, SUM_DESC, SUM_TESTS)
-        regenerated = generate(model, int(seed), {f"{g}-{i}": c for g, i, c in generator_plan(model)}[name])
+        regenerated = generate(model, int(seed), all_generators(model)[name])
         assert regenerated == inp  # deterministic: the committed seed rebuilds the measured input
     # resumable: a second run does no work and writes the same table
     before = table.read_text()
@@ -245,6 +282,49 @@ def test_scale_command_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main([*argv[:-1], "--regenerate"]) == 0
     assert capsys.readouterr().out.strip() == f"regenerate: {{'ok': {len(rows)}}}"
     assert all((work / "scaled" / "9_Z" / f"{r.split()[1]}.in").is_file() for r in rows)
+
+
+STRESS_SOLUTIONS = [
+    "n = int(input())\nprint(sum(map(int, input().split())))\n",
+    "input()\nprint(sum(int(x) for x in input().split()))\n",
+    "import sys\nd = sys.stdin.read().split()\nprint(sum(map(int, d[1:])))\n",
+    "n = int(input())\ns = 0\nfor x in input().split():\n    s += int(x)\nprint(s)\n",
+    # correct within the statement only: a fixed table of 100 slots fails past it
+    "n = int(input())\nt = [0] * 101\nfor i, x in enumerate(input().split()):\n    t[i] = int(x)\nprint(sum(t))\n",
+]
+
+
+def test_scale_command_goes_past_a_small_statement(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, work = _write_fixture(tmp_path, SMALL_DESC, SMALL_TESTS, STRESS_SOLUTIONS)
+    table = tmp_path / "scaled_inputs.tsv"
+    argv = ["data", "scale", "--data", str(data), "--work", str(work), "--table", str(table), "--target-ms", "8"]
+    assert main([*argv, "--no-stress", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["fastest_at_least_target"] == 0
+    valid_rows = table.read_text().splitlines()[1:]
+    assert [r.split("\t")[2] for r in valid_rows] == ["random-max"]  # n = 100: below the 8 ms target
+    # The stress run upgrades the finished problem without redoing its valid search.
+    for result in (work / "scaled" / "9_Z").glob("result.json"):
+        raw = json.loads(result.read_text())
+        result.write_text(json.dumps({**raw, "version": 3}))
+    assert main([*argv, "--json"]) == 0
+    rows = [r.split("\t") for r in table.read_text().splitlines()[1:]]
+    assert rows[0] == valid_rows[0].split("\t")
+    stress = [r for r in rows if r[2].startswith("stress")]
+    assert len(stress) == 1
+    problem, name, generator, seed, in_sha, _, agreement, size, fastest = stress[0]
+    inp = (work / "scaled" / problem / f"{name}.in").read_bytes()
+    n, *values = inp.split()
+    assert int(n) > 100 and len(values) == int(n)  # past the statement
+    assert int((work / "scaled" / problem / f"{name}.out").read_bytes()) == sum(map(int, values))
+    assert 0.75 <= float(agreement) < 1.0  # the fixed-table copies among the 8 run fail past n = 100
+    assert name.endswith("-0") and float(fastest) >= 0.008  # the counts ladder reached the target
+    tried = json.loads((work / "scaled" / problem / "result.json").read_text())["tried"]
+    assert [t["result"] for t in tried if t["name"].startswith("stress")][-1] == "kept"  # it stopped there
+    # --regenerate rebuilds the stress input from its seed and checks its sha256
+    (work / "scaled" / problem / f"{name}.in").unlink()
+    capsys.readouterr()
+    assert main([*argv[:-2], "--regenerate"]) == 0
+    assert hashlib.sha256((work / "scaled" / problem / f"{name}.in").read_bytes()).hexdigest() == in_sha
 
 
 def test_scale_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,6 +16,7 @@ Output: ``training/corpus/runtimes.tsv``, tab-separated, sorted by (problem, sol
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ CORPUS = REPO_ROOT / "training" / "corpus"
 DEFAULT_INPUTS_TABLE = CORPUS / "scaled_inputs.tsv"
 DEFAULT_RUNTIMES = CORPUS / "runtimes.tsv"
 MEASURE_LIMITS = Limits(cpu_seconds=3.0, wall_seconds=10.0)
+STRESS_CPU_FACTOR = 20
 HEADER = "problem\tsolution\tcode_sha\tinput\tinput_sha\tcpu_ms\truns\tcensored"
 
 
@@ -44,6 +46,7 @@ class ScaledInput:
     name: str
     sha: str  # sha256 of the input bytes, from the committed table
     path: Path  # the .in file; the .out file sits next to it
+    cpu_seconds: float | None = None  # a CPU limit below the run's, for past-the-statement (stress) inputs
 
 
 @dataclass(frozen=True)
@@ -77,14 +80,27 @@ def read_scaled_inputs(table: Path, scaled_dir: Path) -> dict[str, list[ScaledIn
             ip, iname, isha = header.index("problem"), header.index("name"), header.index("input_sha256")
         except ValueError as exc:
             raise InputError(f"{table}: missing column ({exc})") from None
+        igen = header.index("generator") if "generator" in header else None
+        ifast = header.index("fastest_cpu_s") if "fastest_cpu_s" in header else None
         for line in f:
             if not line.strip():
                 continue
             cols = line.rstrip("\n").split("\t")
             problem, name = cols[ip], cols[iname]
             path = scaled_dir / problem / f"{name}.in"
-            by_problem.setdefault(problem, []).append(ScaledInput(problem, name, cols[isha], path))
+            cap = None
+            if igen is not None and ifast is not None and cols[igen].startswith("stress"):
+                cap = stress_cpu_seconds(float(cols[ifast]))
+            by_problem.setdefault(problem, []).append(ScaledInput(problem, name, cols[isha], path, cap))
     return by_problem
+
+
+def stress_cpu_seconds(fastest: float) -> float:
+    """CPU limit on a stress input (training/scale/README.md): STRESS_CPU_FACTOR times what the fastest agreeing
+    solution needed, in whole seconds (RLIMIT_CPU's unit). Past the statement, quadratic solutions time out by
+    the thousand; at 1-2 s instead of 3 s each the run is hours shorter, and a censored runtime is still >= 20x
+    the fastest, so it stays the slow side of any pair it is in."""
+    return float(min(MEASURE_LIMITS.cpu_seconds, max(1, math.ceil(STRESS_CPU_FACTOR * fastest))))
 
 
 def load_input(inp: ScaledInput) -> tuple[bytes, bytes]:
@@ -122,8 +138,14 @@ class Measurer:
         with self._lock:
             return self._pair_locks.setdefault((code_sha, input_sha), threading.Lock())
 
-    def _run(self, sol: Converted, data: bytes, input_sha: str, rep: int, expected: bytes | None) -> CachedRun:
-        limits = limits_for(sol.problem, self.limits, self.file_io)
+    def limits_of(self, inp: ScaledInput) -> Limits:
+        if inp.cpu_seconds is None or inp.cpu_seconds >= self.limits.cpu_seconds:
+            return self.limits
+        return replace(self.limits, cpu_seconds=inp.cpu_seconds)
+
+    def _run(self, sol: Converted, data: bytes, inp: ScaledInput, rep: int, expected: bytes | None) -> CachedRun:
+        limits = limits_for(sol.problem, self.limits_of(inp), self.file_io)
+        input_sha = inp.sha
         assert sol.code is not None
         cached = self.cache.get(sol.sha256, input_sha, limits, rep)
         # A cached run will do unless it is to be judged and its output can no longer be (long, judged against
@@ -144,15 +166,15 @@ class Measurer:
             return self._measure(sol, inp, data, expected)
 
     def _measure(self, sol: Converted, inp: ScaledInput, data: bytes, expected: bytes) -> Timing | None:
-        first = self._run(sol, data, inp.sha, 0, expected)
+        first = self._run(sol, data, inp, 0, expected)
         timing = Timing(inp.problem, sol.id, sol.sha256, inp.name, inp.sha, 0.0, 1, False)
         if first.status == "timeout":
-            return replace(timing, cpu_ms=self.limits.cpu_seconds * 1e3, censored=True)
+            return replace(timing, cpu_ms=self.limits_of(inp).cpu_seconds * 1e3, censored=True)
         if first.status != "ok" or not first.matches(expected, sha256(expected)):
             return None  # wrong answer or error on a scaled input: dropped
         cpus = [first.cpu_seconds]
         for rep in range(1, self.repeats):
-            run = self._run(sol, data, inp.sha, rep, None)
+            run = self._run(sol, data, inp, rep, None)
             if run.status == "ok":
                 cpus.append(run.cpu_seconds)
             elif run.status == "timeout":  # ran in time once: keep the finite minimum, note the flake in runs

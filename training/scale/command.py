@@ -26,6 +26,19 @@ from speedhints.training.scale.pipeline import DEFAULT_TABLE, ScaleConfig
     show_default=True,
     help="CPU limit of one agreement run",
 )
+@click.option(
+    "--target-ms",
+    type=click.FloatRange(min=0.0),
+    default=ScaleConfig.target_cpu * 1000,
+    show_default=True,
+    help="CPU time of the fastest agreeing solution that makes an input big enough",
+)
+@click.option(
+    "--stress/--no-stress",
+    default=True,
+    show_default=True,
+    help="below the target at the statement's maximum, try inputs past the statement (README: stress)",
+)
 @click.option("--force", is_flag=True, help="redo problems that already have a result")
 @click.option("--export-only", is_flag=True, help="write the table from finished problems, running nothing")
 @click.option("--regenerate", is_flag=True, help="rebuild the committed table's inputs (checked by sha256)")
@@ -38,6 +51,8 @@ def scale_command(
     data: Path,
     table: Path,
     cpu_seconds: float,
+    target_ms: float,
+    stress: bool,
     force: bool,
     export_only: bool,
     regenerate: bool,
@@ -52,7 +67,8 @@ def scale_command(
         return 2
     from speedhints.training.scale import pipeline
 
-    cfg = ScaleConfig(data=data, work=work, table=table, workers=workers, cpu_seconds=cpu_seconds, force=force)
+    cfg = ScaleConfig(data=data, work=work, table=table, workers=workers, cpu_seconds=cpu_seconds, force=force,
+                      target_cpu=target_ms / 1000, stress=stress)  # fmt: skip
     if regenerate:
         if not table.is_file():
             click.echo(f"error: {table} not found", err=True)
@@ -69,7 +85,8 @@ def scale_command(
     else:
         click.echo(
             f"scale: {summary['with_scaled_input']}/{summary['problems']} problems with a scaled input, "
-            f"{summary['fastest_at_least_30ms']} where the fastest agreeing solution needs >= 30 ms; "
+            f"{summary['fastest_at_least_target']} where the fastest agreeing solution needs "
+            f">= {summary['target_ms']:g} ms; "
             f"reasons {summary['reasons']}; table {table}"
         )
     return 0 if summary["problems"] else 1

@@ -23,6 +23,9 @@ from speedhints.training.scale.model import ProblemModel, SlotSpec
 from speedhints.training.scale.structure import Count, Line, Node, Parsed, Repeat, Run, SizedWord, Tok
 
 MAX_BYTES = 2_000_000  # the brief's cap on one input; keeps slow-but-correct solutions measurable
+# Past the statement the point is CPU time: a linear pass over 2 MB takes Python ~10 ms, so stress inputs may
+# reach 8 MB (a million-token list is ~100 MB in a solution, well inside the sandbox's 1 GiB).
+STRESS_MAX_BYTES = 8_000_000
 SCALES = {"max": 1.0, "large": 0.3, "mid": 0.1, "small": 0.01, "tiny": 0.001}
 
 
@@ -44,6 +47,9 @@ class GenConfig:
     max_bytes: int = MAX_BYTES
     pin_max: bool = False  # top-level scalars at their upper bound (index 0); repeated ones stay random
     seed_test: Parsed | None = None  # mutate: values come from this parsed test input
+    # stress: statement bounds on counts and word lengths are multiplied by this (> 1 goes past the statement)
+    beyond: float = 1.0
+    beyond_values: bool = False  # stress: top-level integer scalars that size nothing are multiplied too
 
 
 class _Writer:
@@ -78,6 +84,7 @@ class _Gen:
         obs_max = int(spec.obs_max or 1)
         hi = int(spec.hi) if spec.hi is not None else max(obs_max, NO_BOUND_GROWTH * obs_max)
         hi = min(hi, NO_CONSTRAINT_CAP if spec.hi is None else hi)
+        hi = int(hi * self.cfg.beyond)
         target = max(obs_max, int(hi * self.cfg.scale))
         target = max(min(target, self.cap), count_lo)
         lo = int(spec.lo) if spec.lo is not None else int(spec.obs_min or 0)
@@ -94,6 +101,8 @@ class _Gen:
             lo = max(lo, env[spec.lo_slot])
         if self.cfg.scale < 1 and spec.hi is not None and not spec.element:
             hi = max(spec.obs_max if spec.obs_max is not None else lo, lo + (hi - lo) * self.cfg.scale)
+        if self.cfg.beyond_values and not spec.element and spec.kind == "int" and spec.hi_slot is None:
+            hi = lo + (hi - lo) * self.cfg.beyond
         return lo, max(lo, hi)
 
     # ---- values ----
@@ -170,7 +179,7 @@ class _Gen:
             length = self.rng.randint(max(1, spec.len_min), max(1, spec.len_max))
         if length is None:
             hi = spec.len_hi if spec.len_hi is not None else spec.len_max
-            target = max(spec.len_max, int(hi * self.cfg.scale))
+            target = max(spec.len_max, int(hi * self.cfg.scale * self.cfg.beyond))
             length = max(1, min(target, self.cap))
             self.largest = max(self.largest, length)
         self.out.charge(length)
@@ -232,7 +241,7 @@ NO_CONSTRAINT_CAP = 100_000
 def generate(model: ProblemModel, seed: int, cfg: GenConfig) -> bytes:
     """One input as bytes; shrinks every count/length cap until the input fits ``cfg.max_bytes``."""
     cap = 10**9
-    for _ in range(12):
+    for _ in range(40 if cfg.beyond > 1 else 12):
         rng = random.Random(seed)
         gen = _Gen(model, rng, cfg, cap)
         try:
@@ -240,7 +249,10 @@ def generate(model: ProblemModel, seed: int, cfg: GenConfig) -> bytes:
         except TooBig:
             if cap == 1:
                 break
-            cap = max(1, min(cap, gen.largest) // 8)
+            # stress inputs shrink by quarters so they end near the budget; valid ones keep the original eighths
+            # (their committed sha256 depend on it)
+            largest = min(cap, gen.largest)
+            cap = max(1, largest * 3 // 4 if cfg.beyond > 1 else largest // 8)
             continue
         except (KeyError, ValueError, IndexError) as exc:
             raise CannotGenerate(f"{type(exc).__name__}: {exc}") from exc
@@ -258,3 +270,27 @@ def generator_plan(model: ProblemModel) -> list[tuple[str, int, GenConfig]]:
         if seeds:
             plan.append((f"mutate-{label}", 0, GenConfig(scale=scale, seed_test=model.parsed_tests[seeds[0]])))
     return plan
+
+
+# Past the statement: for problems whose largest valid input still runs in a few milliseconds (n <= 100 and the
+# like), runtime is interpreter noise. Like AlphaCode's mutated tests, these inputs need not respect the
+# statement; the agreement of the passing solutions decides whether the output is still well defined (solutions
+# that rely on the bound, e.g. a fixed-size table, disagree and sink the input or are dropped by measure).
+STRESS_FACTORS = (2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10000)  # ~10x per 3 rungs
+
+
+def stress_plan(model: ProblemModel) -> list[list[tuple[str, int, GenConfig]]]:
+    """Ladders of past-the-statement inputs, each ascending: counts and lengths first, then also the scalar
+    values that size nothing (a lone ``n`` that a loop runs to). The pipeline climbs a ladder until an input is
+    slow enough and stops at the first one the solutions do not agree on."""
+    counts = [(f"stress-x{f}", 0, GenConfig(pin_max=True, beyond=f, max_bytes=STRESS_MAX_BYTES))
+              for f in STRESS_FACTORS]  # fmt: skip
+    values = [(f"stress-x{f}", 1, GenConfig(pin_max=True, beyond=f, beyond_values=True, max_bytes=STRESS_MAX_BYTES))
+              for f in STRESS_FACTORS]  # fmt: skip
+    return [counts, values]
+
+
+def all_generators(model: ProblemModel) -> dict[str, GenConfig]:
+    """Every input name the pipeline may keep -> its config (regeneration looks committed rows up here)."""
+    plans = generator_plan(model) + [step for ladder in stress_plan(model) for step in ladder]
+    return {f"{g}-{i}": c for g, i, c in plans}

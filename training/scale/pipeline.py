@@ -35,7 +35,14 @@ from speedhints.training.convert import (
 from speedhints.training.runcache import RunCache, sha256
 from speedhints.training.sandbox import Sandbox, run_with_starvation_retry
 from speedhints.training.scale.agree import Outcome, Verdict, judge_agreement, max_failures
-from speedhints.training.scale.generate import CannotGenerate, generate, generator_plan, seed_for
+from speedhints.training.scale.generate import (
+    CannotGenerate,
+    all_generators,
+    generate,
+    generator_plan,
+    seed_for,
+    stress_plan,
+)
 from speedhints.training.scale.model import ProblemModel, build_model
 from speedhints.training.scale.structure import InferenceFailed
 from speedhints.training.verify import (
@@ -54,7 +61,10 @@ from speedhints.training.verify import (
 from speedhints.training.verify import read_table as read_verified
 
 DEFAULT_TABLE = REPO_ROOT / "training" / "corpus" / "scaled_inputs.tsv"
-RESULT_VERSION = 3  # bump when generators change: finished problems are then redone
+RESULT_VERSION = 4  # bump when generators change: finished problems are then redone
+BIG_RUNG = 100_000  # bytes: rungs at least this large may end a ladder that stopped growing
+GROWN = 1.3  # a stress rung neither this much larger nor this much slower than the one below ends its ladder
+STRESS_FREE_VERSION = 3  # results from before the stress ladders: only the ladders are run on them
 COLUMNS = (
     "problem", "name", "generator", "seed", "input_sha256", "output_sha256", "agreement", "size_bytes",
     "fastest_cpu_s",
@@ -74,6 +84,7 @@ class ScaleConfig:
     cpu_seconds: float = 3.0  # per run; a solution slower than this counts against the input
     max_fastest_cpu: float = 1.0  # inputs on which even the fastest solution needs more are too big
     target_cpu: float = 0.03  # a kept input this fast ends the search: smaller ones are faster still
+    stress: bool = True  # below target_cpu at the statement's maximum: try past-the-statement inputs
     force: bool = False
 
 
@@ -127,7 +138,7 @@ def load_result(work: Path, problem: str) -> ProblemResult | None:
         raw = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    if raw.get("version") != RESULT_VERSION:
+    if raw.get("version") not in (STRESS_FREE_VERSION, RESULT_VERSION):
         return None
     rows = [ScaledRow(**r) for r in raw.pop("rows")]
     return ProblemResult(rows=rows, **raw)
@@ -248,6 +259,94 @@ def try_plan(
         if len(res.rows) >= cfg.keep_per_problem or verdict.fastest_cpu < cfg.target_cpu:
             break
     res.reason = "kept" if res.rows else (reasons.most_common(1)[0][0] if reasons else "no-candidate")
+    # Only a problem whose template produced an agreed valid input goes past the statement: that input is the
+    # evidence that the template reads the problem right.
+    if cfg.stress and res.rows and (res.best_fastest or 0.0) < cfg.target_cpu:
+        stress = climb_stress(model, solutions, runner, cfg, res.tried, seen)
+        if stress is not None:
+            res.rows.append(stress)
+    return res
+
+
+def climb_stress(
+    model: ProblemModel,
+    solutions: Sequence[Converted],
+    runner: AgreementRunner,
+    cfg: ScaleConfig,
+    tried: list[dict[str, object]],
+    seen: set[str],
+) -> ScaledRow | None:
+    """The smallest past-the-statement input on which the fastest agreeing solution needs >= target_cpu, else
+    the largest agreed one. Each ladder stops at its first input the solutions do not agree on (a larger one
+    would only break more of them) or that is too slow."""
+    best: tuple[str, int, int, bytes, Verdict] | None = None
+    for ladder in stress_plan(model):
+        last: tuple[int, float] | None = None  # (size, fastest CPU) of this ladder's last agreed rung
+        for generator, index, gcfg in ladder:
+            seed = seed_for(model.problem, generator, index)
+            entry: dict[str, object] = {"name": f"{generator}-{index}"}
+            tried.append(entry)
+            try:
+                data = generate(model, seed, gcfg)
+            except CannotGenerate as exc:
+                entry.update(result="cannot-generate", error=str(exc))
+                break
+            data_sha = sha256(data)
+            if data_sha in seen:
+                entry["result"] = "duplicate"  # the byte budget capped it: larger factors give the same input
+                continue
+            seen.add(data_sha)
+            verdict = runner.agree(solutions, data)
+            entry.update(size=len(data), agreement=round(verdict.agreement, 3), fastest=verdict.fastest_cpu)
+            if not verdict.kept or verdict.fastest_cpu is None or verdict.fastest_cpu > cfg.max_fastest_cpu:
+                entry["result"] = verdict.reason if not verdict.kept else "too-slow"
+                break
+            entry["result"] = "agreed"
+            if (
+                last is not None
+                and len(data) >= BIG_RUNG
+                and len(data) < GROWN * last[0]
+                and verdict.fastest_cpu < GROWN * last[1]
+            ):
+                break  # at the byte budget: neither the input nor its runtime grows any more. Small rungs are
+                # cheap and always climbed: a lone number grows by digits while a loop over it grows 10x
+            last = (len(data), verdict.fastest_cpu)
+            if best is None or verdict.fastest_cpu > (best[4].fastest_cpu or 0.0):
+                best = (generator, index, seed, data, verdict)
+            if verdict.fastest_cpu >= cfg.target_cpu:
+                break
+        if best is not None and (best[4].fastest_cpu or 0.0) >= cfg.target_cpu:
+            break
+    if best is None:
+        return None
+    generator, index, seed, data, verdict = best
+    for entry in tried:
+        if entry["name"] == f"{generator}-{index}":
+            entry["result"] = "kept"
+    return _keep(model.problem, generator, index, seed, data, verdict, cfg)
+
+
+def add_stress(
+    record: dict[str, object],
+    previous: ProblemResult,
+    solutions: Sequence[Converted],
+    verified: dict[tuple[str, str], tuple[str, str]],
+    judge_runner: Runner | None,
+    runner: AgreementRunner,
+    cfg: ScaleConfig,
+) -> ProblemResult:
+    """A result from before the stress ladders, brought up to date without redoing its valid-input search."""
+    res = replace(previous, rows=list(previous.rows), tried=list(previous.tried), version=RESULT_VERSION)
+    if not (cfg.stress and res.rows and (res.best_fastest or 0.0) < cfg.target_cpu):
+        return res
+    tests = [str(t["input"]) for t in untruncated_tests(record)]
+    model = build_model(res.problem, str(record["description"]), tests)
+    passing = passing_solutions(record, solutions, verified, judge_runner, cfg.solutions_per_input)
+    chosen = choose_solutions(res.problem, passing, cfg.solutions_per_input)
+    seen = {row.input_sha256 for row in res.rows}
+    stress = climb_stress(model, chosen, runner, cfg, res.tried, seen)
+    if stress is not None:
+        res.rows.append(stress)
     return res
 
 
@@ -339,7 +438,8 @@ def summarize(results: Sequence[ProblemResult], cfg: ScaleConfig) -> dict[str, o
     return {
         "problems": len(results),
         "with_scaled_input": len(kept),
-        "fastest_at_least_30ms": len(slow_enough),
+        "fastest_at_least_target": len(slow_enough),
+        "target_ms": round(cfg.target_cpu * 1000, 3),
         "inputs": sum(len(r.rows) for r in results),
         "reasons": dict(reasons.most_common()),
     }
@@ -368,6 +468,14 @@ def run_scale(
             previous = None if cfg.force else load_result(cfg.work, name)
             # too few passing solutions may only mean that verify had not reached the problem yet: try again
             if previous is not None and previous.reason != "too-few-passing":
+                if previous.version != RESULT_VERSION:
+                    previous = add_stress(record, previous, by_problem.get(name, []), verified, judge_runner,
+                                          runner, cfg)  # fmt: skip
+                    save_result(cfg.work, previous)
+                    if previous.rows and "stress" in previous.rows[-1].generator:
+                        echo(f"scale {i}/{len(problems)} {name}: stress {previous.rows[-1].name}, fastest "
+                             f"{previous.rows[-1].fastest_cpu_s * 1000:.0f} ms; {runner.runs} runs, "
+                             f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
                 results.append(previous)
                 continue
             passing = passing_solutions(record, by_problem.get(name, []), verified, judge_runner,
@@ -403,7 +511,7 @@ def regenerate_input(record: dict[str, object], row: ScaledRow) -> bytes:
     """The input of a committed row, rebuilt from the problem's tests and statement and the row's seed."""
     tests = [str(t["input"]) for t in untruncated_tests(record)]
     model = build_model(row.problem, str(record["description"]), tests)
-    plan = {f"{g}-{i}": c for g, i, c in generator_plan(model)}
+    plan = all_generators(model)
     if row.name not in plan:
         raise CannotGenerate(f"{row.problem}/{row.name}: no such generator any more")
     data: bytes = generate(model, row.seed, plan[row.name])
