@@ -14,7 +14,7 @@ from speedhints.cli import main
 from speedhints.training.pairs import Pair, Runtime, build_pairs, read_pairs, read_runtimes, write_pairs
 from speedhints.training.similarity import code_tokens, rouge_n, rouge_pairs
 from speedhints.training.splits import assign, by_problem_split, paper_splits, write_splits
-from speedhints.training.stats import corpus_stats
+from speedhints.training.stats import corpus_stats, fastest_on_valid_inputs
 
 
 @settings(max_examples=60, deadline=None)
@@ -59,9 +59,13 @@ def test_build_pairs_orders_by_runtime_and_applies_the_rules() -> None:
         ("P", "close"): runtime("P", "close", 280.0),  # 1.07x from "slow": below the speedup threshold
     }
     canonical = [
-        ("P", "slow", "shaslow", SLOW), ("P", "fast", "shafast", FAST), ("P", "twin", "shatwin", FAST),
-        ("P", "other", "shaother", OTHER), ("P", "timeout", "shatimeout", SLOW.replace("len", "sum")),
-        ("P", "close", "shaclose", SLOW.replace("print", "print")), ("P", "unmeasured", "x", SLOW),
+        ("P", "slow", "shaslow", SLOW),
+        ("P", "fast", "shafast", FAST),
+        ("P", "twin", "shatwin", FAST),
+        ("P", "other", "shaother", OTHER),
+        ("P", "timeout", "shatimeout", SLOW.replace("len", "sum")),
+        ("P", "close", "shaclose", SLOW.replace("print", "print")),
+        ("P", "unmeasured", "x", SLOW),
     ]
     canonical[5] = ("P", "close", "shaclose", SLOW + "pass\n")
     pairs, counts = build_pairs(runtimes, canonical, threshold=0.3, min_speedup=1.2)
@@ -97,8 +101,16 @@ def test_min_fast_ms_drops_pairs_with_a_tiny_fast_side(tmp_path: Path, capsys: p
     assert {(p.slow, p.fast) for p in pairs} == {("slow", "fast")} and counts["pairs"] == 1
 
     corpus, work = write_corpus(tmp_path)  # fast 100 ms, mid 200 ms, slow 300 ms in each of three problems
-    args = ["data", "pairs", "--work", str(work), "--runtimes", str(corpus / "runtimes.tsv"), "--out",
-            str(corpus / "pairs.tsv")]
+    args = [
+        "data",
+        "pairs",
+        "--work",
+        str(work),
+        "--runtimes",
+        str(corpus / "runtimes.tsv"),
+        "--out",
+        str(corpus / "pairs.tsv"),
+    ]
     assert main([*args, "--min-fast-ms", "150"]) == 0, capsys.readouterr()
     assert {(p.slow, p.fast) for p in read_pairs(corpus / "pairs.tsv")} == {("slow", "mid")}
     assert main(args) == 0  # the default keeps every pair
@@ -137,6 +149,17 @@ def test_paper_split_keeps_test_inputs_unseen() -> None:
     assert paper_splits(pairs, n_test=20) == splits  # fixed seed
 
 
+def test_fastest_on_valid_inputs_leaves_stress_inputs_out() -> None:
+    def row(sol: str, inp: str, ms: float, censored: str = "0") -> dict[str, str]:
+        return {"problem": "P", "solution": sol, "input": inp, "cpu_ms": str(ms), "censored": censored}
+
+    rows = [row("a", "v0", 4.0), row("a", "s0", 40.0), row("b", "v0", 6.0), row("b", "s0", 35.0),
+            row("c", "v0", 2.0),  # wrong past the statement: no s0 row, but timed on every valid input
+            row("d", "v0", 3000.0, "1")]  # fmt: skip
+    assert fastest_on_valid_inputs(rows, {("P", "s0")}) == {"P": 2.0}
+    assert fastest_on_valid_inputs(rows, set()) == {"P": 41.0}  # c is not timed on every input, d is censored
+
+
 def write_corpus(tmp_path: Path) -> tuple[Path, Path]:
     corpus, work = tmp_path / "corpus", tmp_path / "work"
     corpus.mkdir()
@@ -148,23 +171,38 @@ def write_corpus(tmp_path: Path) -> tuple[Path, Path]:
         for sid, (code, ms) in programs.items():
             for inp in ("i0", "i1"):
                 lines.append(f"{problem}\t{sid}\tsha{sid}\t{inp}\tx\t{ms / 2}\t3\t0")
-            canonical.append({"problem": problem, "id": sid, "sha256": f"sha{sid}", "code": code, "names": {},
-                              "strings": {}})
+            canonical.append(
+                {"problem": problem, "id": sid, "sha256": f"sha{sid}", "code": code, "names": {}, "strings": {}}
+            )
     lines.append("1_A\twrong\tshawrong\ti0\tx\t5.0\t3\t0")  # missing i1: wrong there, so it has no runtime
     (corpus / "runtimes.tsv").write_text("\n".join(lines) + "\n")
     (work / "canonical.jsonl").write_text("".join(json.dumps(c) + "\n" for c in canonical))
-    (corpus / "verified.tsv").write_text("problem\tsolution\tcode_sha\tstatus\n1_A\tslow\tx\tpass\n1_A\tw\tx\twrong\n"
-                                         "1_A\tc\t-\tconvert_failed\n")
+    (corpus / "verified.tsv").write_text(
+        "problem\tsolution\tcode_sha\tstatus\n1_A\tslow\tx\tpass\n1_A\tw\tx\twrong\n1_A\tc\t-\tconvert_failed\n"
+    )
     (corpus / "scaled_inputs.tsv").write_text("problem\tname\n1_A\ti0\n1_A\ti1\n2_B\ti0\n")
     return corpus, work
 
 
 def test_pairs_splits_and_stats_commands_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     corpus, work = write_corpus(tmp_path)
-    assert set(read_runtimes(corpus / "runtimes.tsv")) == {(p, s) for p in ("1_A", "2_B", "3_C")
-                                                           for s in ("slow", "fast", "mid")}
-    rc = main(["data", "pairs", "--work", str(work), "--runtimes", str(corpus / "runtimes.tsv"),
-               "--out", str(corpus / "pairs.tsv"), "--threshold", "0.3"])
+    assert set(read_runtimes(corpus / "runtimes.tsv")) == {
+        (p, s) for p in ("1_A", "2_B", "3_C") for s in ("slow", "fast", "mid")
+    }
+    rc = main(
+        [
+            "data",
+            "pairs",
+            "--work",
+            str(work),
+            "--runtimes",
+            str(corpus / "runtimes.tsv"),
+            "--out",
+            str(corpus / "pairs.tsv"),
+            "--threshold",
+            "0.3",
+        ]
+    )
     assert rc == 0, capsys.readouterr()
     pairs = read_pairs(corpus / "pairs.tsv")
     assert {(p.slow, p.fast) for p in pairs} == {("slow", "fast"), ("slow", "mid"), ("mid", "fast")}
@@ -188,8 +226,14 @@ def test_pairs_splits_and_stats_commands_end_to_end(tmp_path: Path, capsys: pyte
     capsys.readouterr()
     assert main(["data", "stats", "--json", "--corpus", str(corpus)]) == 0
     printed = json.loads(capsys.readouterr().out)
-    for key in ("solutions_converted", "solutions_passing", "solutions_timed", "problems_scaled", "pairs",
-                "median_p90_ratio"):
+    for key in (
+        "solutions_converted",
+        "solutions_passing",
+        "solutions_timed",
+        "problems_scaled",
+        "pairs",
+        "median_p90_ratio",
+    ):
         assert key in printed
     assert main(["data", "stats", "--corpus", str(corpus), "--work", str(work), "--out", str(tmp_path / "r")]) == 0
     assert (tmp_path / "r" / "runtime.png").stat().st_size > 1000

@@ -277,7 +277,7 @@ def climb_stress(
     seen: set[str],
 ) -> ScaledRow | None:
     """The smallest past-the-statement input on which the fastest agreeing solution needs >= target_cpu, else
-    the largest agreed one. Each ladder stops at its first input the solutions do not agree on (a larger one
+    the slowest agreed one. Each ladder stops at its first input the solutions do not agree on (a larger one
     would only break more of them) or that is too slow."""
     best: tuple[str, int, int, bytes, Verdict] | None = None
     for ladder in stress_plan(model):
