@@ -327,6 +327,27 @@ def test_scale_command_goes_past_a_small_statement(tmp_path: Path, capsys: pytes
     assert hashlib.sha256((work / "scaled" / problem / f"{name}.in").read_bytes()).hexdigest() == in_sha
 
 
+def test_a_stress_input_that_adds_no_work_is_not_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # n <= 100 and O(1) solutions: every rung of both ladders runs as fast as the valid input
+    desc = "Input\nThe only line contains n (1 ≤ n ≤ 100).\nOutput\nThe sum 1 + ... + n.\n"
+    codes = ["n = int(input())\nprint(n * (n + 1) // 2)\n", "n = int(input())\nprint((n * n + n) // 2)\n"]
+    data, work = _write_fixture(tmp_path, desc, ["5\n", "17\n"], codes)
+    for path in (data,):  # the fixture's expected outputs are list sums: rewrite them as 1 + ... + n
+        record = json.loads(gzip.decompress(path.read_bytes()))
+        for t in record["tests"]:
+            n = int(t["input"])
+            t["output"] = str(n * (n + 1) // 2)
+        path.write_bytes(gzip.compress((json.dumps(record) + "\n").encode()))
+    table = tmp_path / "scaled_inputs.tsv"
+    argv = ["data", "scale", "--data", str(data), "--work", str(work), "--table", str(table), "--json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["with_scaled_input"] == 1
+    assert [r.split("\t")[2] for r in table.read_text().splitlines()[1:]] == ["random-max"]
+    tried = json.loads((work / "scaled" / "9_Z" / "result.json").read_text())["tried"]
+    agreed = [t for t in tried if t["name"].startswith("stress") and t["result"] == "agreed"]
+    assert agreed and all(t["size"] < 12 for t in agreed)  # climbed, agreed, and found nothing to keep
+
+
 def test_scale_command_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["data", "scale", "--work", str(tmp_path), "--data", str(tmp_path / "none.gz")]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -62,6 +62,7 @@ from speedhints.training.verify import read_table as read_verified
 
 DEFAULT_TABLE = REPO_ROOT / "training" / "corpus" / "scaled_inputs.tsv"
 RESULT_VERSION = 4  # bump when generators change: finished problems are then redone
+STRESS_GAIN = 2.0  # a stress input is kept only when its fastest solution needs this times the valid input's
 BIG_RUNG = 100_000  # bytes: rungs at least this large may end a ladder that stopped growing
 GROWN = 1.3  # a stress rung neither this much larger nor this much slower than the one below ends its ladder
 STRESS_FREE_VERSION = 3  # results from before the stress ladders: only the ladders are run on them
@@ -262,7 +263,7 @@ def try_plan(
     # Only a problem whose template produced an agreed valid input goes past the statement: that input is the
     # evidence that the template reads the problem right.
     if cfg.stress and res.rows and (res.best_fastest or 0.0) < cfg.target_cpu:
-        stress = climb_stress(model, solutions, runner, cfg, res.tried, seen)
+        stress = climb_stress(model, solutions, runner, cfg, res.tried, seen, res.best_fastest or 0.0)
         if stress is not None:
             res.rows.append(stress)
     return res
@@ -275,10 +276,12 @@ def climb_stress(
     cfg: ScaleConfig,
     tried: list[dict[str, object]],
     seen: set[str],
+    valid_fastest: float,
 ) -> ScaledRow | None:
     """The smallest past-the-statement input on which the fastest agreeing solution needs >= target_cpu, else
-    the slowest agreed one. Each ladder stops at its first input the solutions do not agree on (a larger one
-    would only break more of them) or that is too slow."""
+    the slowest agreed one, if it needs at least STRESS_GAIN times the largest valid input's fastest (a stress
+    input that adds no work would only drop the solutions that rely on the bound). Each ladder stops at its
+    first input the solutions do not agree on (a larger one would only break more of them) or that is too slow."""
     best: tuple[str, int, int, bytes, Verdict] | None = None
     for ladder in stress_plan(model):
         last: tuple[int, float] | None = None  # (size, fastest CPU) of this ladder's last agreed rung
@@ -317,7 +320,7 @@ def climb_stress(
                 break
         if best is not None and (best[4].fastest_cpu or 0.0) >= cfg.target_cpu:
             break
-    if best is None:
+    if best is None or (best[4].fastest_cpu or 0.0) < STRESS_GAIN * valid_fastest:
         return None
     generator, index, seed, data, verdict = best
     for entry in tried:
@@ -344,7 +347,7 @@ def add_stress(
     passing = passing_solutions(record, solutions, verified, judge_runner, cfg.solutions_per_input)
     chosen = choose_solutions(res.problem, passing, cfg.solutions_per_input)
     seen = {row.input_sha256 for row in res.rows}
-    stress = climb_stress(model, chosen, runner, cfg, res.tried, seen)
+    stress = climb_stress(model, chosen, runner, cfg, res.tried, seen, res.best_fastest or 0.0)
     if stress is not None:
         res.rows.append(stress)
     return res
