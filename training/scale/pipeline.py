@@ -279,8 +279,8 @@ def climb_stress(
     valid_fastest: float,
 ) -> ScaledRow | None:
     """The smallest past-the-statement input on which the fastest agreeing solution needs >= target_cpu, else
-    the slowest agreed one, if it needs at least STRESS_GAIN times the largest valid input's fastest (a stress
-    input that adds no work would only drop the solutions that rely on the bound). Each ladder stops at its
+    the slowest agreed one if it needs at least STRESS_GAIN times the largest valid input's fastest (a stress
+    input that adds little work would only drop the solutions that rely on the bound). Each ladder stops at its
     first input the solutions do not agree on (a larger one would only break more of them) or that is too slow."""
     best: tuple[str, int, int, bytes, Verdict] | None = None
     for ladder in stress_plan(model):
@@ -320,7 +320,8 @@ def climb_stress(
                 break
         if best is not None and (best[4].fastest_cpu or 0.0) >= cfg.target_cpu:
             break
-    if best is None or (best[4].fastest_cpu or 0.0) < STRESS_GAIN * valid_fastest:
+    reached = best is not None and (best[4].fastest_cpu or 0.0) >= cfg.target_cpu
+    if best is None or not reached and (best[4].fastest_cpu or 0.0) < STRESS_GAIN * valid_fastest:
         return None
     generator, index, seed, data, verdict = best
     for entry in tried:
