@@ -14,7 +14,9 @@ from speedhints.training.pair_quality import (
     RatioBucket,
     SweepRow,
     at_least,
+    edit_bands,
     identical_program_ratios,
+    lines_kept,
     noise_rates,
     ratio_buckets,
     recommend,
@@ -41,9 +43,15 @@ def test_identical_programs_are_compared_once_per_pair_and_only_when_measured_ap
         ("P", "e"): runtime("P", "e", 9.0, censored=True),  # the CPU limit, not a measurement
         ("Q", "a"): runtime("Q", "a", 8.0),  # same code, other problem: other inputs
     }
-    canonical = [("P", "a", "sha_a", CODE), ("P", "b", "shab", CODE), ("P", "c", "sha_a", CODE),
-                 ("P", "d", "shad", OTHER), ("P", "e", "shae", CODE), ("Q", "a", "shaa", CODE),
-                 ("P", "stale", "changed", CODE)]
+    canonical = [
+        ("P", "a", "sha_a", CODE),
+        ("P", "b", "shab", CODE),
+        ("P", "c", "sha_a", CODE),
+        ("P", "d", "shad", OTHER),
+        ("P", "e", "shae", CODE),
+        ("Q", "a", "shaa", CODE),
+        ("P", "stale", "changed", CODE),
+    ]
     ratios, same = identical_program_ratios(runtimes, canonical)
     assert same == 1  # (a, c)
     assert sorted(ratios) == [(4.0, pytest.approx(1.25)), (5.0, pytest.approx(1.2))]  # (a, b) and (b, c)
@@ -101,12 +109,19 @@ def row(threshold: float, cut: float, pairs: int, share: float | None) -> SweepR
 
 
 def test_recommend_picks_the_least_clean_cut_and_the_strictest_threshold_reaching_the_target() -> None:
-    buckets = [RatioBucket("0-5ms", 0.0, 5.0, 100, 1.04, 1.18, 0.04),
-               RatioBucket("5-10ms", 5.0, None, 100, 1.03, 1.1, 0.0)]
+    buckets = [
+        RatioBucket("0-5ms", 0.0, 5.0, 100, 1.04, 1.18, 0.04),
+        RatioBucket("5-10ms", 5.0, None, 100, 1.03, 1.1, 0.0),
+    ]
     cumulative = [AtLeast(0.0, 200, 0.02), AtLeast(5.0, 100, 0.0)]
-    rows = [row(0.1, 0.0, 300, 0.2), row(0.3, 0.0, 100, 0.4),
-            row(0.1, 5.0, 250, 0.01), row(0.3, 5.0, 80, 0.02),
-            row(0.1, 10.0, 200, 0.0), row(0.3, 10.0, 60, 0.0)]
+    rows = [
+        row(0.1, 0.0, 300, 0.2),
+        row(0.3, 0.0, 100, 0.4),
+        row(0.1, 5.0, 250, 0.01),
+        row(0.3, 5.0, 80, 0.02),
+        row(0.1, 10.0, 200, 0.0),
+        row(0.3, 10.0, 60, 0.0),
+    ]
     rec = recommend(buckets, cumulative, rows, target=200)
     assert rec.min_fast_ms == 5.0 and rec.rouge_threshold == 0.1 and rec.pairs == 250
     assert rec.false_rate_min_fast_ms == 0.0 and rec.lowest_clean_bucket == "0-5ms"  # the plain rule says less
@@ -125,17 +140,50 @@ def test_repetition_spreads_from_the_run_cache(tmp_path: Path) -> None:
     db_path = tmp_path / "runs.sqlite"
     with sqlite3.connect(db_path) as db:
         db.executescript(_SCHEMA)
-        rows = [("c1", "i1", 0.004, "ok"), ("c1", "i1", 0.005, "ok"), ("c1", "i1", 0.0045, "ok"),
-                ("c2", "i1", 0.100, "ok"), ("c2", "i1", 0.101, "ok"),  # two reps only: left out
-                ("c3", "i1", 0.050, "ok"), ("c3", "i1", 3.0, "timeout"), ("c3", "i1", 0.05, "ok")]  # not all ok
+        rows = [
+            ("c1", "i1", 0.004, "ok"),
+            ("c1", "i1", 0.005, "ok"),
+            ("c1", "i1", 0.0045, "ok"),
+            ("c2", "i1", 0.100, "ok"),
+            ("c2", "i1", 0.101, "ok"),  # two reps only: left out
+            ("c3", "i1", 0.050, "ok"),
+            ("c3", "i1", 3.0, "timeout"),
+            ("c3", "i1", 0.05, "ok"),
+        ]  # not all ok
         reps: dict[str, int] = {}
         for code, inp, cpu, status in rows:
             rep = reps[code] = reps.get(code, -1) + 1
-            db.execute("INSERT INTO runs VALUES (?, ?, 'lim', ?, ?, 0, ?, ?, 0, '', NULL, '', NULL, NULL, 0)",
-                       (code, inp, rep, status, cpu, cpu))
+            db.execute(
+                "INSERT INTO runs VALUES (?, ?, 'lim', ?, ?, 0, ?, ?, 0, '', NULL, '', NULL, NULL, 0)",
+                (code, inp, rep, status, cpu, cpu),
+            )
     spreads = repetition_spreads(db_path)
     assert len(spreads) == 1
     assert spreads[0][0] == pytest.approx(4.0) and spreads[0][1] == pytest.approx(1.25)
+
+
+def test_lines_kept_tells_an_edit_from_a_rewrite() -> None:
+    slow = "a = int(input())\n\nb = []\nfor i in range(a):\n    b.append(i)\nprint(len(b))\n"
+    edit = slow.replace("b = []\nfor i in range(a):\n    b.append(i)\n", "b = list(range(a))\n")
+    rewrite = "import sys\nprint(int(sys.stdin.readline()))\n"
+    assert lines_kept(slow, slow) == 1.0
+    assert lines_kept(slow, edit) == pytest.approx(2 / 5)  # the first and last lines survive; blank lines ignored
+    assert lines_kept(slow, rewrite) == 0.0
+    pairs = [
+        Pair("1_A", "s", "e", 0.35, 2.0, 20.0, 10.0, False),
+        Pair("1_A", "s", "r", 0.12, 2.0, 20.0, 10.0, False),
+        Pair("1_A", "s", "s2", 0.9, 1.5, 15.0, 10.0, False),
+    ]
+    code = {("1_A", "s"): slow, ("1_A", "e"): edit, ("1_A", "r"): rewrite, ("1_A", "s2"): slow}
+    bands = {b.band: b for b in edit_bands(pairs, code)}
+    assert list(bands) == ["0.1-0.15", "0.15-0.2", "0.2-0.3", "0.3-0.5", ">=0.5"]
+    assert (bands["0.1-0.15"].pairs, bands["0.1-0.15"].lines_kept_median, bands["0.1-0.15"].half_kept_share) == (
+        1,
+        0.0,
+        0.0,
+    )
+    assert bands["0.3-0.5"].lines_kept_median == 0.4 and bands[">=0.5"].half_kept_share == 1.0
+    assert bands["0.15-0.2"].pairs == 0 and bands["0.15-0.2"].lines_kept_median is None
 
 
 def test_quality_command_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -143,17 +191,24 @@ def test_quality_command_writes_the_report(tmp_path: Path, capsys: pytest.Captur
     corpus.mkdir()
     work.mkdir()
     slow = "v0 = int(input())\nv1 = []\nfor v2 in range(v0):\n    v1.append(v2 * v2)\nprint(sum(v1))\n"
-    fast = slow.replace("v1 = []\nfor v2 in range(v0):\n    v1.append(v2 * v2)\n",
-                        "v1 = [v2 * v2 for v2 in range(v0)]\n")
-    programs = {"slow": (slow, 40.0), "fast": (fast, 20.0), "copy": (fast, 21.0), "tiny": (slow, 4.0),
-                "tinier": (fast, 3.0)}
+    fast = slow.replace(
+        "v1 = []\nfor v2 in range(v0):\n    v1.append(v2 * v2)\n", "v1 = [v2 * v2 for v2 in range(v0)]\n"
+    )
+    programs = {
+        "slow": (slow, 40.0),
+        "fast": (fast, 20.0),
+        "copy": (fast, 21.0),
+        "tiny": (slow, 4.0),
+        "tinier": (fast, 3.0),
+    }
     lines = ["problem\tsolution\tcode_sha\tinput\tinput_sha\tcpu_ms\truns\tcensored"]
     canonical = []
     for sid, (code, ms) in programs.items():
         problem = "2_B" if sid.startswith("tin") else "1_A"
         lines.append(f"{problem}\t{sid}\tsha{sid}\ti0\tx\t{ms}\t3\t0")
-        canonical.append({"problem": problem, "id": sid, "sha256": f"sha{sid}", "code": code, "names": {},
-                          "strings": {}})
+        canonical.append(
+            {"problem": problem, "id": sid, "sha256": f"sha{sid}", "code": code, "names": {}, "strings": {}}
+        )
     (corpus / "runtimes.tsv").write_text("\n".join(lines) + "\n")
     (work / "canonical.jsonl").write_text("".join(json.dumps(c) + "\n" for c in canonical))
     out = tmp_path / "quality.json"
@@ -166,6 +221,21 @@ def test_quality_command_writes_the_report(tmp_path: Path, capsys: pytest.Captur
     assert cells[(0.1, 5.0)]["pairs"] == 2 and cells[(0.1, 5.0)]["problems"] == 1
     assert set(report["recommendation"]) >= {"min_fast_ms", "rouge_threshold", "pairs", "reasoning"}
     printed = capsys.readouterr().out
-    assert "noise floor: 1 pairs" in printed and "recommended:" in printed
-    assert main(["data", "quality", "--work", str(tmp_path / "none"), "--runtimes", str(corpus / "runtimes.tsv"),
-                 "--out", str(out)]) == 2
+    assert "noise floor: 1 pairs" in printed and "recommended:" in printed and "edit bands" in printed
+    cut = report["recommendation"]["min_fast_ms"] or 0.0
+    assert sum(b["pairs"] for b in report["edit_bands"]) == cells[(0.1, cut)]["pairs"]  # the pairs at that cut
+    assert (
+        main(
+            [
+                "data",
+                "quality",
+                "--work",
+                str(tmp_path / "none"),
+                "--runtimes",
+                str(corpus / "runtimes.tsv"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )

@@ -17,6 +17,9 @@ measures the noise directly instead of guessing a cut-off:
   run equally fast, so even a small false rate can make up most of the pairs that pass. So each cell also estimates
   how many of its pairs noise alone explains: every similar pair (at any ratio) in a runtime bucket counts that
   bucket's identical-program false rate, and the sum is set against the pairs kept (a false-discovery share).
+- **Edit bands**: a low ROUGE-8 threshold buys pairs, but are they still edits? Per ROUGE-8 band of the pairs the
+  recommended runtime cut-off keeps, the share of the slow program's lines the fast one keeps verbatim and in order
+  (``lines_kept``): near 1 an edit, near 0 a rewrite.
 - **Recommendation**: the least swept minimum fast-side ms whose noise share is under ``MAX_NOISE_SHARE`` at every
   swept threshold, then the strictest ROUGE-8 threshold that still reaches ``TARGET_PAIRS`` there (else the current
   one), with the reasons as text. The plain rule "identical programs' false rate under 5%" is reported beside it.
@@ -27,6 +30,7 @@ Written to ``training/corpus/pair_quality.json`` (small; it explains the pair ru
 from __future__ import annotations
 
 import bisect
+import difflib
 import json
 import sqlite3
 from collections import defaultdict
@@ -51,6 +55,7 @@ MAX_NOISE_SHARE = 0.05  # at most this share of the kept pairs may be explained 
 MIN_EVIDENCE = 30  # identical-program pairs needed before a bucket's rate is trusted
 TARGET_PAIRS = 20_000  # issue #3
 CURRENT_THRESHOLD = 0.3
+EDIT_BANDS: tuple[float, ...] = (0.1, 0.15, 0.2, 0.3, 0.5)  # lower edges of ROUGE-8 bands; the last is open-ended
 
 
 @dataclass(frozen=True)
@@ -117,12 +122,17 @@ def ratio_buckets(
     for i, lo in enumerate(edges):
         hi = edges[i + 1] if i + 1 < len(edges) else None
         ratios = grouped.get(i, [])
-        out.append(RatioBucket(
-            bucket=bucket_label(lo, hi), lo=lo, hi=hi, count=len(ratios),
-            median=round(percentile(ratios, 0.5), 3) if ratios else None,
-            p95=round(percentile(ratios, 0.95), 3) if ratios else None,
-            share_ge=round(sum(r >= min_speedup for r in ratios) / len(ratios), 4) if ratios else None,
-        ))
+        out.append(
+            RatioBucket(
+                bucket=bucket_label(lo, hi),
+                lo=lo,
+                hi=hi,
+                count=len(ratios),
+                median=round(percentile(ratios, 0.5), 3) if ratios else None,
+                p95=round(percentile(ratios, 0.95), 3) if ratios else None,
+                share_ge=round(sum(r >= min_speedup for r in ratios) / len(ratios), 4) if ratios else None,
+            )
+        )
     return out
 
 
@@ -204,11 +214,18 @@ def sweep(
             known = [pair_rates[i] for i in chosen]
             noise = None if any(r is None for r in known) else sum(r or 0.0 for r in known)
             share = None if noise is None or not kept else round(noise / len(kept), 4)
-            rows.append(SweepRow(
-                threshold=threshold, min_fast_ms=cut, pairs=len(kept),
-                slow_programs=len({(p.problem, p.slow) for p in kept}), problems=len({p.problem for p in kept}),
-                similar=len(chosen), expected_noise=None if noise is None else round(noise, 1), noise_share=share,
-            ))
+            rows.append(
+                SweepRow(
+                    threshold=threshold,
+                    min_fast_ms=cut,
+                    pairs=len(kept),
+                    slow_programs=len({(p.problem, p.slow) for p in kept}),
+                    problems=len({p.problem for p in kept}),
+                    similar=len(chosen),
+                    expected_noise=None if noise is None else round(noise, 1),
+                    noise_share=share,
+                )
+            )
     return rows
 
 
@@ -232,8 +249,11 @@ def recommend(
     for r in rows:
         by_cut[r.min_fast_ms].append(r)
     cut = next(
-        (c for c in sorted(by_cut)
-         if all(r.noise_share is not None and r.noise_share < max_noise_share for r in by_cut[c] if r.pairs)),
+        (
+            c
+            for c in sorted(by_cut)
+            if all(r.noise_share is not None and r.noise_share < max_noise_share for r in by_cut[c] if r.pairs)
+        ),
         None,
     )
     reasons = []
@@ -251,25 +271,30 @@ def recommend(
                 f"{noisiest.min_fast_ms:g} ms, ROUGE-8 {noisiest.threshold:g}) are what identical programs show too"
             )
     else:
-        reasons.append(f"no swept cut-off brings the share of pairs that noise explains under "
-                       f"{100 * max_noise_share:g}%: more repeats per measurement are needed instead")
+        reasons.append(
+            f"no swept cut-off brings the share of pairs that noise explains under "
+            f"{100 * max_noise_share:g}%: more repeats per measurement are needed instead"
+        )
     if plain is not None:
         reasons.append(
             f"(the plain rule, identical programs' false >= {min_speedup:g}x rate under {100 * max_false_rate:g}%, "
             f"holds from fast >= {plain.min_fast_ms:g} ms: {100 * (plain.share_ge or 0):.1f}% of {plain.count})"
         )
     if bucket is not None:
-        reasons.append(f"the lowest runtime bucket with a false rate under {100 * max_false_rate:g}% on its own is "
-                       f"{bucket.bucket}")
+        reasons.append(
+            f"the lowest runtime bucket with a false rate under {100 * max_false_rate:g}% on its own is {bucket.bucket}"
+        )
     at_cut = sorted(by_cut.get(cut if cut is not None else min(by_cut, default=0.0), []), key=lambda r: r.threshold)
     cut_text = f"fast >= {cut if cut is not None else 0:g} ms"
     reaching = [r for r in at_cut if r.pairs >= target]
     chosen: SweepRow | None
     if reaching:
         chosen = reaching[-1]
-        reasons.append(f"ROUGE-8 {chosen.threshold:g} is the strictest swept threshold that still gives >= {target} "
-                       f"pairs at {cut_text} ({chosen.pairs}); whether its least similar pairs are edits rather "
-                       f"than rewrites is not measured here")
+        reasons.append(
+            f"ROUGE-8 {chosen.threshold:g} is the strictest swept threshold that still gives >= {target} "
+            f"pairs at {cut_text} ({chosen.pairs}); the edit bands show how much of the slow program "
+            f"such pairs keep"
+        )
     elif at_cut:
         loosest = at_cut[0]
         chosen = next((r for r in at_cut if r.threshold == current_threshold), loosest)
@@ -290,6 +315,41 @@ def recommend(
 
 
 @dataclass(frozen=True)
+class EditBand:
+    band: str
+    pairs: int
+    lines_kept_median: float | None  # share of the slow program's lines the fast one keeps, median over the pairs
+    half_kept_share: float | None  # share of the pairs that keep at least half of the slow program's lines
+
+
+def lines_kept(slow: str, fast: str) -> float:
+    """Share of the slow program's non-blank lines that the fast program keeps verbatim and in the same order
+    (difflib's matching blocks over stripped lines): 1 for an untouched program, near 0 for a rewrite."""
+    a = [line.strip() for line in slow.splitlines() if line.strip()]
+    b = [line.strip() for line in fast.splitlines() if line.strip()]
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / max(1, len(a))
+
+
+def edit_bands(pairs: Sequence[Pair], code: dict[tuple[str, str], str], edges: Sequence[float] = EDIT_BANDS
+               ) -> list[EditBand]:  # fmt: skip
+    kept: list[list[float]] = [[] for _ in edges]
+    for p in pairs:
+        i = bisect.bisect_right(list(edges), p.rouge8) - 1
+        if i >= 0:
+            kept[i].append(lines_kept(code[(p.problem, p.slow)], code[(p.problem, p.fast)]))
+    out = []
+    for i, values in enumerate(kept):
+        hi = edges[i + 1] if i + 1 < len(edges) else None
+        out.append(EditBand(
+            band=f"{edges[i]:g}-{hi:g}" if hi is not None else f">={edges[i]:g}", pairs=len(values),
+            lines_kept_median=round(percentile(values, 0.5), 3) if values else None,
+            half_kept_share=round(sum(v >= 0.5 for v in values) / len(values), 3) if values else None,
+        ))  # fmt: skip
+    return out
+
+
+@dataclass(frozen=True)
 class QualityReport:
     min_speedup: float
     identical_pairs: int
@@ -300,6 +360,7 @@ class QualityReport:
     repetition_buckets: list[RatioBucket] | None
     sweep: list[SweepRow]
     recommendation: Recommendation
+    edit_bands: list[EditBand]  # over the pairs at the recommended min fast ms and min speedup
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1) + "\n"
@@ -317,6 +378,10 @@ def quality_report(
     spreads = repetition_spreads(cache) if cache is not None and cache.is_file() else None
     similar, _ = build_pairs(runtimes, canonical, min(SWEEP_THRESHOLDS), min_speedup=1.0)
     rows = sweep(similar, noise_rates(buckets), min_speedup=min_speedup)
+    rec = recommend(buckets, cumulative, rows, min_speedup=min_speedup)
+    code = {(problem, sid): text for problem, sid, _, text in canonical}
+    cut = rec.min_fast_ms if rec.min_fast_ms is not None else 0.0
+    kept = [p for p in similar if p.fast_ms >= cut and p.speedup >= min_speedup]
     return QualityReport(
         min_speedup=min_speedup,
         identical_pairs=len(ratios),
@@ -326,7 +391,8 @@ def quality_report(
         repetition_runs=None if spreads is None else len(spreads),
         repetition_buckets=None if spreads is None else ratio_buckets(spreads, min_speedup=min_speedup),
         sweep=rows,
-        recommendation=recommend(buckets, cumulative, rows, min_speedup=min_speedup),
+        recommendation=rec,
+        edit_bands=edit_bands(kept, code),
     )
 
 
@@ -336,43 +402,69 @@ def _fmt(x: float | None, spec: str = ".3f") -> str:
 
 def _bucket_lines(buckets: Sequence[RatioBucket], min_speedup: float) -> list[str]:
     lines = [f"  {'ms':>10} {'count':>7} {'median':>7} {'p95':>7} {'>=' + format(min_speedup, 'g') + 'x':>7}"]
-    lines += [f"  {b.bucket:>10} {b.count:>7} {_fmt(b.median):>7} {_fmt(b.p95):>7} {_fmt(b.share_ge, '.1%'):>7}"
-              for b in buckets]
+    lines += [
+        f"  {b.bucket:>10} {b.count:>7} {_fmt(b.median):>7} {_fmt(b.p95):>7} {_fmt(b.share_ge, '.1%'):>7}"
+        for b in buckets
+    ]
     return lines
 
 
 def format_report(report: QualityReport) -> str:
-    lines = [f"noise floor: {report.identical_pairs} pairs of identical canonical programs, ratio = slower/faster "
-             f"total ms, by the faster one's ms ({report.same_measurement_skipped} sharing one measurement skipped)"]
+    lines = [
+        f"noise floor: {report.identical_pairs} pairs of identical canonical programs, ratio = slower/faster "
+        f"total ms, by the faster one's ms ({report.same_measurement_skipped} sharing one measurement skipped)"
+    ]
     lines += _bucket_lines(report.noise_buckets, report.min_speedup)
-    lines.append("  cut-off (fast >= ms): " + ", ".join(
-        f">={c.min_fast_ms:g} {_fmt(c.share_ge, '.1%')} (n={c.count})" for c in report.noise_at_least))
+    lines.append(
+        "  cut-off (fast >= ms): "
+        + ", ".join(f">={c.min_fast_ms:g} {_fmt(c.share_ge, '.1%')} (n={c.count})" for c in report.noise_at_least)
+    )
     if report.repetition_buckets is None:
         lines.append("repetitions: no run cache")
     else:
-        lines.append(f"repetitions: {report.repetition_runs} (program, input) runs with >= 3 ok reps, spread = max/min "
-                     f"cpu, by the fastest rep's ms")
+        lines.append(
+            f"repetitions: {report.repetition_runs} (program, input) runs with >= 3 ok reps, spread = max/min "
+            f"cpu, by the fastest rep's ms"
+        )
         lines += _bucket_lines(report.repetition_buckets, report.min_speedup)
     cuts = sorted({r.min_fast_ms for r in report.sweep})
     lines.append("sweep: pairs / distinct slow programs / problems / share of the pairs noise alone explains")
     lines.append(f"  {'rouge8':>6}" + "".join(f"{'fast>=' + format(c, 'g') + 'ms':>30}" for c in cuts))
     for t in sorted({r.threshold for r in report.sweep}):
         cells = {r.min_fast_ms: r for r in report.sweep if r.threshold == t}
-        lines.append(f"  {t:>6g}" + "".join(
-            f"{r.pairs:>10} {r.slow_programs:>6} {r.problems:>5} {_fmt(r.noise_share, '.1%'):>7}"
-            for r in (cells[c] for c in cuts)))
+        lines.append(
+            f"  {t:>6g}"
+            + "".join(
+                f"{r.pairs:>10} {r.slow_programs:>6} {r.problems:>5} {_fmt(r.noise_share, '.1%'):>7}"
+                for r in (cells[c] for c in cuts)
+            )
+        )
     rec = report.recommendation
-    lines.append(f"recommended: --min-fast-ms {_fmt(rec.min_fast_ms, 'g')} --threshold {rec.rouge_threshold:g} "
-                 f"-> {rec.pairs} pairs")
+    lines.append(
+        f"recommended: --min-fast-ms {_fmt(rec.min_fast_ms, 'g')} --threshold {rec.rouge_threshold:g} "
+        f"-> {rec.pairs} pairs"
+    )
     lines.append(f"  {rec.reasoning}")
+    lines.append(
+        f"edit bands (pairs at fast >= {_fmt(rec.min_fast_ms, 'g')} ms): ROUGE-8 band, pairs, median share "
+        f"of the slow program's lines kept, share of pairs keeping >= half"
+    )
+    lines += [
+        f"  {b.band:>9} {b.pairs:>7} {_fmt(b.lines_kept_median, '.2f'):>6} {_fmt(b.half_kept_share, '.0%'):>5}"
+        for b in report.edit_bands
+    ]
     return "\n".join(lines)
 
 
 @click.command("quality")
 @click.option("--work", type=click.Path(path_type=Path), default=DEFAULT_WORK, show_default=True)
 @click.option("--runtimes", type=click.Path(path_type=Path), default=DEFAULT_RUNTIMES, show_default=True)
-@click.option("--cache", type=click.Path(path_type=Path), default=None,
-              help="run cache with the repeated runs [default: WORK/runs.sqlite]; skipped when missing")
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="run cache with the repeated runs [default: WORK/runs.sqlite]; skipped when missing",
+)
 @click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
 def quality_command(work: Path, runtimes: Path, cache: Path | None, out: Path) -> int:
     """Measure the runtime noise floor of pairs and sweep the pair rules (ROUGE-8 threshold, min fast ms)."""
