@@ -101,16 +101,7 @@ def test_min_fast_ms_drops_pairs_with_a_tiny_fast_side(tmp_path: Path, capsys: p
     assert {(p.slow, p.fast) for p in pairs} == {("slow", "fast")} and counts["pairs"] == 1
 
     corpus, work = write_corpus(tmp_path)  # fast 100 ms, mid 200 ms, slow 300 ms in each of three problems
-    args = [
-        "data",
-        "pairs",
-        "--work",
-        str(work),
-        "--runtimes",
-        str(corpus / "runtimes.tsv"),
-        "--out",
-        str(corpus / "pairs.tsv"),
-    ]
+    args = pairs_argv(corpus, work)
     assert main([*args, "--min-fast-ms", "150"]) == 0, capsys.readouterr()
     assert {(p.slow, p.fast) for p in read_pairs(corpus / "pairs.tsv")} == {("slow", "mid")}
     assert main(args) == 0  # the default keeps every pair
@@ -160,6 +151,12 @@ def test_fastest_on_valid_inputs_leaves_stress_inputs_out() -> None:
     assert fastest_on_valid_inputs(rows, set()) == {"P": 41.0}  # c is not timed on every input, d is censored
 
 
+def pairs_argv(corpus: Path, work: Path) -> list[str]:
+    """`speedhints data pairs` on write_corpus's files."""
+    return ["data", "pairs", "--work", str(work), "--runtimes", str(corpus / "runtimes.tsv"),
+            "--out", str(corpus / "pairs.tsv")]  # fmt: skip
+
+
 def write_corpus(tmp_path: Path) -> tuple[Path, Path]:
     corpus, work = tmp_path / "corpus", tmp_path / "work"
     corpus.mkdir()
@@ -189,20 +186,7 @@ def test_pairs_splits_and_stats_commands_end_to_end(tmp_path: Path, capsys: pyte
     assert set(read_runtimes(corpus / "runtimes.tsv")) == {
         (p, s) for p in ("1_A", "2_B", "3_C") for s in ("slow", "fast", "mid")
     }
-    rc = main(
-        [
-            "data",
-            "pairs",
-            "--work",
-            str(work),
-            "--runtimes",
-            str(corpus / "runtimes.tsv"),
-            "--out",
-            str(corpus / "pairs.tsv"),
-            "--threshold",
-            "0.3",
-        ]
-    )
+    rc = main([*pairs_argv(corpus, work), "--threshold", "0.3"])
     assert rc == 0, capsys.readouterr()
     pairs = read_pairs(corpus / "pairs.tsv")
     assert {(p.slow, p.fast) for p in pairs} == {("slow", "fast"), ("slow", "mid"), ("mid", "fast")}

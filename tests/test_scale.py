@@ -332,12 +332,11 @@ def test_a_stress_input_that_adds_no_work_is_not_kept(tmp_path: Path, capsys: py
     desc = "Input\nThe only line contains n (1 ≤ n ≤ 100).\nOutput\nThe sum 1 + ... + n.\n"
     codes = ["n = int(input())\nprint(n * (n + 1) // 2)\n", "n = int(input())\nprint((n * n + n) // 2)\n"]
     data, work = _write_fixture(tmp_path, desc, ["5\n", "17\n"], codes)
-    for path in (data,):  # the fixture's expected outputs are list sums: rewrite them as 1 + ... + n
-        record = json.loads(gzip.decompress(path.read_bytes()))
-        for t in record["tests"]:
-            n = int(t["input"])
-            t["output"] = str(n * (n + 1) // 2)
-        path.write_bytes(gzip.compress((json.dumps(record) + "\n").encode()))
+    record = json.loads(gzip.decompress(data.read_bytes()))  # the fixture wrote list sums: want 1 + ... + n
+    for t in record["tests"]:
+        n = int(t["input"])
+        t["output"] = str(n * (n + 1) // 2)
+    data.write_bytes(gzip.compress((json.dumps(record) + "\n").encode()))
     table = tmp_path / "scaled_inputs.tsv"
     argv = ["data", "scale", "--data", str(data), "--work", str(work), "--table", str(table), "--json"]
     assert main(argv) == 0

@@ -334,8 +334,9 @@ def lines_kept(slow: str, fast: str) -> float:
 def edit_bands(pairs: Sequence[Pair], code: dict[tuple[str, str], str], edges: Sequence[float] = EDIT_BANDS
                ) -> list[EditBand]:  # fmt: skip
     kept: list[list[float]] = [[] for _ in edges]
+    lower = list(edges)
     for p in pairs:
-        i = bisect.bisect_right(list(edges), p.rouge8) - 1
+        i = bisect.bisect_right(lower, p.rouge8) - 1
         if i >= 0:
             kept[i].append(lines_kept(code[(p.problem, p.slow)], code[(p.problem, p.fast)]))
     out = []
