@@ -1,4 +1,4 @@
-"""Cost of the all-pairs ROUGE-8 step (training/similarity.py ``rouge_pairs``) at 50 to 10,000 solutions per problem.
+"""Cost of the all-pairs ROUGE-8 step (training/data/similarity.py ``rouge_pairs``) at 50 to 10,000 solutions per problem.
 
 The corpus caps problems at a few hundred solutions, but the pairing step has to stay feasible when a problem has
 10^4 (popular Codeforces problems do). Each size N gets one synthetic "problem" whose n-gram structure is real: a
@@ -40,8 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from speedhints.training.convert import DEFAULT_WORK
-from speedhints.training.similarity import code_tokens, ngram_features, rouge_n, rouge_pairs
+from speedhints.training.data.convert import DEFAULT_WORK
+from speedhints.training.data.similarity import code_tokens, ngram_features, rouge_n, rouge_pairs
 
 PLACEHOLDER = re.compile(r"\bv(\d+)\b")
 NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="50,500,5000,10000", help="comma-separated solutions per problem")
     ap.add_argument("--pool", type=int, default=500, help="real solutions before variants are made")
     ap.add_argument("--pool-from", choices=("largest", "longest"), default="largest", help="problems or solutions")
-    ap.add_argument("--threshold", type=float, default=0.3, help="the pipeline's (training/pairs.py)")
+    ap.add_argument("--threshold", type=float, default=0.3, help="the pipeline's (training/data/pairs.py)")
     ap.add_argument("--n", type=int, default=8)
     ap.add_argument("--max-seconds", type=float, default=300.0)
     ap.add_argument("--max-gib", type=float, default=8.0)

@@ -16,9 +16,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from speedhints.training.convert import DEFAULT_DATA, DEFAULT_WORK, load_converted
-from speedhints.training.sandbox import Limits, RunResult, Sandbox, run_once
-from speedhints.training.verify import load_tests
+from speedhints.training.data.convert import DEFAULT_DATA, DEFAULT_WORK, load_converted
+from speedhints.training.data.sandbox import Limits, RunResult, Sandbox, run_once
+from speedhints.training.data.verify import load_tests
 
 
 def jobs(work: Path, data: Path, n: int) -> list[tuple[int, str, bytes]]:

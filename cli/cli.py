@@ -17,7 +17,7 @@ from speedhints.lazy import LazyGroup
 COMMANDS: dict[str, str] = {
     "check": "speedhints.hook.cli:check",
     "model": "speedhints.model_export.cli:model",
-    "data": "speedhints.training.data_cli:data",
+    "data": "speedhints.training.data.data_cli:data",
     "review": "speedhints.bot.cli:review",
     "serve": "speedhints.bot.cli:serve",
     "train": "speedhints.training.train_cli:train",

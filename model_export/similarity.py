@@ -1,6 +1,6 @@
-"""ROUGE-N between two programs' canonical tokens: the similarity that defines a training pair (training/pairs.py)
+"""ROUGE-N between two programs' canonical tokens: the similarity that defines a training pair (training/data/pairs.py)
 and that the runtime asks of a suggestion (plausibility.py). Light: no numpy. The all-pairs version over a whole
-problem is training/similarity.py's sparse product, tested against ``rouge_n``.
+problem is training/data/similarity.py's sparse product, tested against ``rouge_n``.
 
 Tokens: canonical code (already one layout, names and strings replaced) split into identifiers/numbers, runs of
 punctuation, and newlines; indentation is implied by the line structure and the ``:`` that opens each block.

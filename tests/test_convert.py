@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from speedhints.cli import main
-from speedhints.training.convert import convert_source, expand_indent_tabs, floor_divisions
+from speedhints.training.data.convert import convert_source, expand_indent_tabs, floor_divisions
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "codeforces_python.jsonl.gz"
 

@@ -11,7 +11,7 @@ import torch
 from synthetic_pairs import make_examples
 from test_train import quiet, tiny_run
 
-from speedhints.training.denoise import corrupt
+from speedhints.training.data.denoise import corrupt
 from speedhints.training.models.checkpoint import read_checkpoint
 from speedhints.training.train import CKPT_NAME, TrainData, train
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from speedhints.training.edit_labels import (
+from speedhints.training.data.edit_labels import (
     MAX_FEATURE_LEN,
     SMALL_EDIT,
     UNUSED,

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 from speedhints.cli import main
-from speedhints.training.measure import stress_cpu_seconds
-from speedhints.training.runcache import RunCache
+from speedhints.training.data.measure import stress_cpu_seconds
+from speedhints.training.data.runcache import RunCache
 
 # 9_C: print the sum of 1..n. Scaled inputs are n = 300000 and n = 3000000.
 SOLUTIONS = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from speedhints.cli import main
-from speedhints.training.pair_quality import (
+from speedhints.training.data.pair_quality import (
     AtLeast,
     RatioBucket,
     SweepRow,
@@ -23,8 +23,8 @@ from speedhints.training.pair_quality import (
     repetition_spreads,
     sweep,
 )
-from speedhints.training.pairs import Pair, Runtime
-from speedhints.training.runcache import _SCHEMA
+from speedhints.training.data.pairs import Pair, Runtime
+from speedhints.training.data.runcache import _SCHEMA
 
 CODE = "v0 = int(input())\nprint(v0 * 2)\n"
 OTHER = "v0 = int(input())\nprint(v0 + v0)\n"

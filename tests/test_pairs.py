@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from speedhints.cli import main
-from speedhints.training.pairs import Pair, Runtime, build_pairs, read_pairs, read_runtimes, write_pairs
-from speedhints.training.similarity import code_tokens, rouge_n, rouge_pairs
-from speedhints.training.splits import assign, by_problem_split, paper_splits, write_splits
-from speedhints.training.stats import corpus_stats, fastest_on_valid_inputs
+from speedhints.training.data.pairs import Pair, Runtime, build_pairs, read_pairs, read_runtimes, write_pairs
+from speedhints.training.data.similarity import code_tokens, rouge_n, rouge_pairs
+from speedhints.training.data.splits import assign, by_problem_split, paper_splits, write_splits
+from speedhints.training.data.stats import corpus_stats, fastest_on_valid_inputs
 
 
 @settings(max_examples=60, deadline=None)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from speedhints.training import sandbox_zygote
-from speedhints.training.compare import outputs_match
-from speedhints.training.sandbox import Limits, RunResult, Sandbox, run_once
+from speedhints.training.data import sandbox_zygote
+from speedhints.training.data.compare import outputs_match
+from speedhints.training.data.sandbox import Limits, RunResult, Sandbox, run_once
 
 ROOT = sandbox_zygote.is_root()
 FAST = Limits(cpu_seconds=1.0, wall_seconds=2.0, memory_bytes=512 << 20, output_bytes=4 << 20)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from speedhints.cli import main
-from speedhints.training.scale.agree import Outcome, judge_agreement, max_failures
-from speedhints.training.scale.constraints import parse_constraints, parse_number
-from speedhints.training.scale.generate import (
+from speedhints.training.data.scale.agree import Outcome, judge_agreement, max_failures
+from speedhints.training.data.scale.constraints import parse_constraints, parse_number
+from speedhints.training.data.scale.generate import (
     STRESS_MAX_BYTES,
     GenConfig,
     all_generators,
@@ -21,8 +21,8 @@ from speedhints.training.scale.generate import (
     seed_for,
     stress_plan,
 )
-from speedhints.training.scale.model import build_model
-from speedhints.training.scale.structure import InferenceFailed, describe, infer_template, parse, split_lines
+from speedhints.training.data.scale.model import build_model
+from speedhints.training.data.scale.structure import InferenceFailed, describe, infer_template, parse, split_lines
 
 # ---- structure ----
 

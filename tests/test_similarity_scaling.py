@@ -18,7 +18,7 @@ from types import ModuleType
 
 import pytest
 
-from speedhints.training.similarity import code_tokens, rouge_n, rouge_pairs
+from speedhints.training.data.similarity import code_tokens, rouge_n, rouge_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from speedhints.cli import main
-from speedhints.training.compare import outputs_match
-from speedhints.training.runcache import RunCache
-from speedhints.training.sandbox import Limits, RunResult
-from speedhints.training.verify import file_io_problems, normalise_input, read_table
+from speedhints.training.data.compare import outputs_match
+from speedhints.training.data.runcache import RunCache
+from speedhints.training.data.sandbox import Limits, RunResult
+from speedhints.training.data.verify import file_io_problems, normalise_input, read_table
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ def test_normalise_input() -> None:
 
 
 def test_file_io_problems_are_recognised() -> None:
-    from speedhints.training.convert import Converted
+    from speedhints.training.data.convert import Converted
 
     def sol(problem: str, code: str) -> Converted:
         return Converted(problem, "1", code, "0" * 64, "ok", "")

@@ -20,7 +20,7 @@ import click
 
 from speedhints.model_export.canonical import CanonicalError, canonicalize
 from speedhints.model_export.tokenizer import CodeTokenizer
-from speedhints.training.convert import DEFAULT_WORK, REPO_ROOT
+from speedhints.training.data.convert import DEFAULT_WORK, REPO_ROOT
 
 CORPUS_DIR = REPO_ROOT / "training" / "corpus"
 
@@ -47,7 +47,7 @@ def _canonical_one(job: tuple[str, str, str, str]) -> CanonicalSolution | str:
 
 
 def build_canonical_corpus(work: Path, workers: int = 2, echo=click.echo) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    from speedhints.training.convert import load_converted
+    from speedhints.training.data.convert import load_converted
 
     converted = [c for c in load_converted(work) if c.status == "ok" and c.code is not None]
     jobs = [(c.problem, c.id, c.sha256, c.code or "") for c in converted]

@@ -2,7 +2,7 @@
 
 For every training pair the encoder's own code assignment (z_edit snapped to the codebook) groups the pairs by
 code; each code gets its share of pairs, the median measured speedup of its pairs, two example pairs, and a short
-label naming its most characteristic AST-level edit (``training/edit_labels.py``). The result is an ``atlas.json``
+label naming its most characteristic AST-level edit (``training/data/edit_labels.py``). The result is an ``atlas.json``
 in the format ``model_export/atlas.py`` defines, which export puts in the bundle so hints carry a label and an
 expected speedup. Plots like the paper's Figures 5 and 6: the pooled program embeddings f(x) coloured by problem,
 and the edit vectors z_fast - z_slow coloured by their code, each projected with PCA and UMAP.
@@ -20,7 +20,7 @@ import numpy as np
 
 from speedhints.model_export.atlas import Atlas, LatentInfo
 from speedhints.training.dataset import PairRecord
-from speedhints.training.edit_labels import label_groups
+from speedhints.training.data.edit_labels import label_groups
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from speedhints.training.convert import DEFAULT_WORK
+from speedhints.training.data.convert import DEFAULT_WORK
 
 DEFAULT_DATA = Path("..") / "shared" / "data" / "codeforces_python.jsonl.gz"
 
@@ -159,12 +159,12 @@ def _write_atlas(spec: Any, name: str, out: Path, plots: list[str], echo: Any) -
 
 
 def _executor_factory(stack: contextlib.ExitStack, data: Path, work: Path, workers: int) -> Any:
-    from speedhints.training.convert import load_converted
+    from speedhints.training.data.convert import load_converted
     from speedhints.training.evaluation.execution import Executor, load_mappings, load_problem_data
-    from speedhints.training.measure import DEFAULT_INPUTS_TABLE
-    from speedhints.training.runcache import RunCache
-    from speedhints.training.sandbox import Sandbox
-    from speedhints.training.verify import file_io_problems
+    from speedhints.training.data.measure import DEFAULT_INPUTS_TABLE
+    from speedhints.training.data.runcache import RunCache
+    from speedhints.training.data.sandbox import Sandbox
+    from speedhints.training.data.verify import file_io_problems
 
     cache = stack.enter_context(RunCache(work / "eval_runs.sqlite"))
     sandbox = stack.enter_context(Sandbox(workers=workers))

@@ -27,12 +27,12 @@ from pathlib import Path
 from speedhints.model_export.canonical import Canonical, CanonicalError, decanonicalize
 from speedhints.model_export.plausibility import refusal
 from speedhints.model_export.source import parse_quietly
-from speedhints.training.convert import Converted, code_sha256
+from speedhints.training.data.convert import Converted, code_sha256
 from speedhints.training.evaluation.inputs import EvalInput
-from speedhints.training.measure import MEASURE_LIMITS, Measurer, ScaledInput, load_input
-from speedhints.training.runcache import RunCache
-from speedhints.training.sandbox import Sandbox
-from speedhints.training.verify import VERIFY_LIMITS, SandboxRunner, Test, judge
+from speedhints.training.data.measure import MEASURE_LIMITS, Measurer, ScaledInput, load_input
+from speedhints.training.data.runcache import RunCache
+from speedhints.training.data.sandbox import Sandbox
+from speedhints.training.data.verify import VERIFY_LIMITS, SandboxRunner, Test, judge
 
 FASTER = 1.2  # "faster" means at least this speedup, as in the pairs
 
@@ -166,8 +166,8 @@ class Executor:
 def load_problem_data(
     data_path: Path, scaled_table: Path, scaled_dir: Path, problems: set[str], file_io: set[str]
 ) -> dict[str, ProblemData]:
-    from speedhints.training.measure import read_scaled_inputs
-    from speedhints.training.verify import load_tests
+    from speedhints.training.data.measure import read_scaled_inputs
+    from speedhints.training.data.verify import load_tests
 
     tests = load_tests(data_path, problems)
     scaled = read_scaled_inputs(scaled_table, scaled_dir)

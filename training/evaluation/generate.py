@@ -20,7 +20,7 @@ from pathlib import Path
 from speedhints.model_export.bundle import sha256_file
 from speedhints.training.dataset import PairRecord
 from speedhints.training.evaluation.inputs import EvalInput
-from speedhints.training.similarity import code_tokens, rouge_n
+from speedhints.training.data.similarity import code_tokens, rouge_n
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The evaluation inputs: each test input x with its reference set R(x), from ``<pairs>/refs.jsonl``.
 
 ``speedhints data splits`` lists, for every test input, all faster timed solutions of its problem with their
-runtime and ROUGE-8 to x. The evaluation's neighbourhood is the pairs' own definition (training/pairs.py): it keeps
+runtime and ROUGE-8 to x. The evaluation's neighbourhood is the pairs' own definition (training/data/pairs.py): it keeps
 those with ROUGE-8 >= t (default 0.2, so R(x) always holds x's pair partners) that are at least ``min_speedup``
 times faster than x (default 1.2), take at least ``min_ref_ms`` (default 5 ms: below it a 1.2x gap is as often
 timing noise), and whose canonical code differs from x's:

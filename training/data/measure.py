@@ -1,6 +1,6 @@
 """``speedhints data measure``: CPU time of every passing solution on its problem's scaled inputs.
 
-Inputs come from engineer B's stage (training/scale/README.md): ``training/corpus/scaled_inputs.tsv`` lists the
+Inputs come from engineer B's stage (training/data/scale/README.md): ``training/corpus/scaled_inputs.tsv`` lists the
 kept inputs with their sha256; the bytes are in ``work/scaled/<problem>/<name>.in`` and the expected output in
 ``<name>.out``. An input whose bytes no longer hash to the table's sha256 is refused (it is not the one measured).
 
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import click
 
-from speedhints.training.convert import DEFAULT_WORK, REPO_ROOT, Converted, load_converted
-from speedhints.training.runcache import CachedRun, RunCache, sha256
-from speedhints.training.sandbox import Limits, Sandbox, SandboxError, run_with_starvation_retry
-from speedhints.training.verify import DEFAULT_TABLE as VERIFIED_TABLE
-from speedhints.training.verify import Progress, file_io_problems, limits_for, read_table
+from speedhints.training.data.convert import DEFAULT_WORK, REPO_ROOT, Converted, load_converted
+from speedhints.training.data.runcache import CachedRun, RunCache, sha256
+from speedhints.training.data.sandbox import Limits, Sandbox, SandboxError, run_with_starvation_retry
+from speedhints.training.data.verify import DEFAULT_TABLE as VERIFIED_TABLE
+from speedhints.training.data.verify import Progress, file_io_problems, limits_for, read_table
 
 CORPUS = REPO_ROOT / "training" / "corpus"
 DEFAULT_INPUTS_TABLE = CORPUS / "scaled_inputs.tsv"
@@ -96,7 +96,7 @@ def read_scaled_inputs(table: Path, scaled_dir: Path) -> dict[str, list[ScaledIn
 
 
 def stress_cpu_seconds(fastest: float) -> float:
-    """CPU limit on a stress input (training/scale/README.md): STRESS_CPU_FACTOR times what the fastest agreeing
+    """CPU limit on a stress input (training/data/scale/README.md): STRESS_CPU_FACTOR times what the fastest agreeing
     solution needed, in whole seconds (RLIMIT_CPU's unit). Past the statement, quadratic solutions time out
     often (960 of the 13,624 stress timings were censored); each costs 1-2 s instead of 3 s, and a censored
     runtime is still >= 20x the fastest, so it stays the slow side of any pair it is in."""
@@ -254,7 +254,7 @@ def write_runtimes(path: Path, timings: list[Timing]) -> None:
     type=click.Path(path_type=Path),
     default=DEFAULT_INPUTS_TABLE,
     show_default=True,
-    help="the scaled-input table (training/scale/README.md)",
+    help="the scaled-input table (training/data/scale/README.md)",
 )
 @click.option("--scaled", type=click.Path(path_type=Path), default=None, help="default: WORK/scaled")
 @click.option("--verified", type=click.Path(path_type=Path), default=VERIFIED_TABLE, show_default=True)

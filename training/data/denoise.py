@@ -19,8 +19,8 @@ from pathlib import Path
 
 import click
 
-from speedhints.training.convert import DEFAULT_WORK
-from speedhints.training.splits import by_problem_split
+from speedhints.training.data.convert import DEFAULT_WORK
+from speedhints.training.data.splits import by_problem_split
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 DROP = 0.1

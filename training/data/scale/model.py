@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from speedhints.training.scale.constraints import Constraint, parse_constraints
-from speedhints.training.scale.structure import (
+from speedhints.training.data.scale.constraints import Constraint, parse_constraints
+from speedhints.training.data.scale.structure import (
     Node,
     Parsed,
     ParseError,

@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from speedhints.training.sandbox import Limits, RunResult
+from speedhints.training.data.sandbox import Limits, RunResult
 
 STDOUT_KEEP = 1 << 16
 
@@ -70,7 +70,7 @@ class CachedRun:
     def matches(self, expected: bytes, expected_sha: str) -> bool | None:
         """Does the output match `expected` token-wise? None when it cannot be told any more (long output,
         judged against something else): the caller must run again."""
-        from speedhints.training.compare import outputs_match
+        from speedhints.training.data.compare import outputs_match
 
         if self.out_sha == expected_sha:
             return True
@@ -130,7 +130,7 @@ class RunCache:
         expected: bytes | None = None,
     ) -> CachedRun:
         """Store a run; with `expected`, also its verdict against that output (needed for long outputs)."""
-        from speedhints.training.compare import outputs_match
+        from speedhints.training.data.compare import outputs_match
 
         out = result.stdout
         blob = zlib.compress(out, 6) if len(out) <= STDOUT_KEEP else None

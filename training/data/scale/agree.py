@@ -1,7 +1,7 @@
 """Majority agreement of passing solutions on a generated input (no I/O here: the runs come in as data).
 
 An input is kept when at least ``AGREEMENT`` of the solutions that were run produced the same output (token-wise,
-floats to 1e-6, ``training/compare.py``). A solution that timed out, crashed or printed something else counts
+floats to 1e-6, ``training/data/compare.py``). A solution that timed out, crashed or printed something else counts
 against the input: a generated input outside the problem's constraints typically splits the solutions.
 """
 
@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from speedhints.training.compare import outputs_match
+from speedhints.training.data.compare import outputs_match
 
 AGREEMENT = 0.75
 

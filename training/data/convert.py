@@ -38,7 +38,7 @@ from typing import Any
 
 import click
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "codeforces_python.jsonl.gz"
 DEFAULT_WORK = REPO_ROOT / "work"
 MIN_SOLUTIONS = 20  # the corpus: problems with >= 20 solutions and >= 1 untruncated test

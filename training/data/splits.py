@@ -28,9 +28,9 @@ from pathlib import Path
 
 import click
 
-from speedhints.training.convert import DEFAULT_WORK, REPO_ROOT
-from speedhints.training.pairs import DEFAULT_PAIRS, DEFAULT_RUNTIMES, Pair, Runtime, read_pairs, read_runtimes
-from speedhints.training.similarity import code_tokens, rouge_n
+from speedhints.training.data.convert import DEFAULT_WORK, REPO_ROOT
+from speedhints.training.data.pairs import DEFAULT_PAIRS, DEFAULT_RUNTIMES, Pair, Runtime, read_pairs, read_runtimes
+from speedhints.training.data.similarity import code_tokens, rouge_n
 
 CORPUS_DIR = REPO_ROOT / "training" / "corpus"
 

@@ -10,15 +10,15 @@ from speedhints.lazy import LazyGroup
 DATA_COMMANDS: dict[str, str] = {
     "canonical": "speedhints.training.tokenizer_cli:canonical_command",
     "tokenizer": "speedhints.training.tokenizer_cli:tokenizer_command",
-    "pairs": "speedhints.training.pairs:pairs_command",
-    "quality": "speedhints.training.pair_quality:quality_command",
-    "splits": "speedhints.training.splits:splits_command",
-    "denoise": "speedhints.training.denoise:denoise_command",
-    "stats": "speedhints.training.stats:stats_command",
-    "convert": "speedhints.training.convert:convert_command",
-    "verify": "speedhints.training.verify:verify_command",
-    "measure": "speedhints.training.measure:measure_command",
-    "scale": "speedhints.training.scale.command:scale_command",
+    "pairs": "speedhints.training.data.pairs:pairs_command",
+    "quality": "speedhints.training.data.pair_quality:quality_command",
+    "splits": "speedhints.training.data.splits:splits_command",
+    "denoise": "speedhints.training.data.denoise:denoise_command",
+    "stats": "speedhints.training.data.stats:stats_command",
+    "convert": "speedhints.training.data.convert:convert_command",
+    "verify": "speedhints.training.data.verify:verify_command",
+    "measure": "speedhints.training.data.measure:measure_command",
+    "scale": "speedhints.training.data.scale.command:scale_command",
 }
 
 

@@ -1,6 +1,6 @@
 """``speedhints data pairs``: (slow, fast) pairs of the same problem, as the paper builds them (section 2.2).
 
-A solution's runtime is the sum, over its problem's scaled inputs, of its measured CPU time (training/measure.py:
+A solution's runtime is the sum, over its problem's scaled inputs, of its measured CPU time (training/data/measure.py:
 minimum of >= 3 runs); a solution missing any input (a wrong answer there) has no runtime. A timeout counts at the
 CPU limit and marks the runtime censored: a censored solution may be the slow side of a pair (its speedup is then a
 lower bound) but never the fast side. Two solutions of a problem form a pair when their canonical forms are similar
@@ -29,8 +29,8 @@ from pathlib import Path
 
 import click
 
-from speedhints.training.convert import DEFAULT_WORK, REPO_ROOT
-from speedhints.training.similarity import code_tokens, rouge_pairs
+from speedhints.training.data.convert import DEFAULT_WORK, REPO_ROOT
+from speedhints.training.data.similarity import code_tokens, rouge_pairs
 
 CORPUS_DIR = REPO_ROOT / "training" / "corpus"
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import click
 
-from speedhints.training.compare import outputs_match
-from speedhints.training.convert import (
+from speedhints.training.data.compare import outputs_match
+from speedhints.training.data.convert import (
     DEFAULT_DATA,
     DEFAULT_WORK,
     REPO_ROOT,
@@ -34,8 +34,8 @@ from speedhints.training.convert import (
     read_problems,
     untruncated_tests,
 )
-from speedhints.training.runcache import CachedRun, RunCache, sha256
-from speedhints.training.sandbox import Limits, Sandbox, SandboxError, run_with_starvation_retry
+from speedhints.training.data.runcache import CachedRun, RunCache, sha256
+from speedhints.training.data.sandbox import Limits, Sandbox, SandboxError, run_with_starvation_retry
 
 DEFAULT_TABLE = REPO_ROOT / "training" / "corpus" / "verified.tsv"
 VERIFY_LIMITS = Limits()  # the given tests are tiny: 2 s of CPU is far more than any correct solution needs

@@ -9,7 +9,7 @@ Two ways in, with the same limits and the same result type:
 - ``run_once``: a fresh ``python3`` per run with the same limits applied in ``preexec_fn``; the reference the
   fork server is benchmarked against, and the fallback where a fork server is not possible.
 
-What is enforced, as root and not, is written down in training/SANDBOX.md.
+What is enforced, as root and not, is written down in training/data/SANDBOX.md.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from speedhints.training import sandbox_zygote as zygote
+from speedhints.training.data import sandbox_zygote as zygote
 
 K = TypeVar("K")
 

@@ -40,9 +40,9 @@ from pathlib import Path
 
 import click
 
-from speedhints.training.convert import DEFAULT_WORK
-from speedhints.training.pairs import CORPUS_DIR, DEFAULT_RUNTIMES, Pair, Runtime, build_pairs, read_runtimes
-from speedhints.training.stats import percentile
+from speedhints.training.data.convert import DEFAULT_WORK
+from speedhints.training.data.pairs import CORPUS_DIR, DEFAULT_RUNTIMES, Pair, Runtime, build_pairs, read_runtimes
+from speedhints.training.data.stats import percentile
 
 DEFAULT_OUT = CORPUS_DIR / "pair_quality.json"
 

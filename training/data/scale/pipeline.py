@@ -22,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from speedhints.training.convert import (
+from speedhints.training.data.convert import (
     DEFAULT_DATA,
     DEFAULT_WORK,
     REPO_ROOT,
@@ -32,10 +32,10 @@ from speedhints.training.convert import (
     read_problems,
     untruncated_tests,
 )
-from speedhints.training.runcache import RunCache, sha256
-from speedhints.training.sandbox import Sandbox, run_with_starvation_retry
-from speedhints.training.scale.agree import Outcome, Verdict, judge_agreement, max_failures
-from speedhints.training.scale.generate import (
+from speedhints.training.data.runcache import RunCache, sha256
+from speedhints.training.data.sandbox import Sandbox, run_with_starvation_retry
+from speedhints.training.data.scale.agree import Outcome, Verdict, judge_agreement, max_failures
+from speedhints.training.data.scale.generate import (
     CannotGenerate,
     all_generators,
     generate,
@@ -43,12 +43,12 @@ from speedhints.training.scale.generate import (
     seed_for,
     stress_plan,
 )
-from speedhints.training.scale.model import ProblemModel, build_model
-from speedhints.training.scale.structure import InferenceFailed
-from speedhints.training.verify import (
+from speedhints.training.data.scale.model import ProblemModel, build_model
+from speedhints.training.data.scale.structure import InferenceFailed
+from speedhints.training.data.verify import (
     DEFAULT_TABLE as VERIFIED_TABLE,
 )
-from speedhints.training.verify import (
+from speedhints.training.data.verify import (
     VERIFY_LIMITS,
     Runner,
     SandboxRunner,
@@ -58,7 +58,7 @@ from speedhints.training.verify import (
     limits_for,
     normalise_input,
 )
-from speedhints.training.verify import read_table as read_verified
+from speedhints.training.data.verify import read_table as read_verified
 
 DEFAULT_TABLE = REPO_ROOT / "training" / "corpus" / "scaled_inputs.tsv"
 RESULT_VERSION = 4  # bump when generators change: finished problems are then redone

@@ -19,8 +19,8 @@ import random
 import string
 from dataclasses import dataclass
 
-from speedhints.training.scale.model import ProblemModel, SlotSpec
-from speedhints.training.scale.structure import Count, Line, Node, Parsed, Repeat, Run, SizedWord, Tok
+from speedhints.training.data.scale.model import ProblemModel, SlotSpec
+from speedhints.training.data.scale.structure import Count, Line, Node, Parsed, Repeat, Run, SizedWord, Tok
 
 MAX_BYTES = 2_000_000  # the brief's cap on one input; keeps slow-but-correct solutions measurable
 # Past the statement the point is CPU time: a linear pass over 2 MB takes Python ~10 ms, so stress inputs may

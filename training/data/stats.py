@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from speedhints.training.convert import DEFAULT_WORK, REPO_ROOT
-from speedhints.training.pairs import read_runtimes
+from speedhints.training.data.convert import DEFAULT_WORK, REPO_ROOT
+from speedhints.training.data.pairs import read_runtimes
 
 CORPUS_DIR = REPO_ROOT / "training" / "corpus"
 
@@ -87,7 +87,7 @@ def corpus_stats(corpus: Path = CORPUS_DIR) -> dict[str, object]:
         "problems_timed": len(per_problem),
         "problems_fastest_ge_30ms": sum(1 for v in per_problem.values() if v and min(v) >= 30.0),
         "problems_stress": len({p for p, _ in stress}),
-        # the same count without the inputs that go past the statement (training/scale/README.md, stress)
+        # the same count without the inputs that go past the statement (training/data/scale/README.md, stress)
         "problems_fastest_ge_30ms_valid_inputs": sum(1 for ms in valid_fastest.values() if ms >= 30.0),
         "pairs": pairs,
         "pairs_total": len(splits),

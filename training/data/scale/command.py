@@ -1,4 +1,4 @@
-"""The click command ``speedhints data scale`` (registered in training/data_cli.py)."""
+"""The click command ``speedhints data scale`` (registered in training/data/data_cli.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from speedhints.training.scale.pipeline import DEFAULT_TABLE, ScaleConfig
+from speedhints.training.data.scale.pipeline import DEFAULT_TABLE, ScaleConfig
 
 
 @click.command("scale")
@@ -58,14 +58,14 @@ def scale_command(
     regenerate: bool,
     as_json: bool,
 ) -> int:
-    """Generate scaled-up inputs and keep those >= 75 % of passing solutions agree on (training/scale/README.md)."""
+    """Generate scaled-up inputs and keep those >= 75 % of passing solutions agree on (training/data/scale/README.md)."""
     if not data.is_file():
         click.echo(f"error: data set not found: {data}", err=True)
         return 2
     if not (work / "converted.jsonl").is_file():
         click.echo(f"error: {work / 'converted.jsonl'} not found: run `speedhints data convert` first", err=True)
         return 2
-    from speedhints.training.scale import pipeline
+    from speedhints.training.data.scale import pipeline
 
     cfg = ScaleConfig(data=data, work=work, table=table, workers=workers, cpu_seconds=cpu_seconds, force=force,
                       target_cpu=target_ms / 1000, stress=stress)  # fmt: skip

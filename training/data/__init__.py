@@ -1,0 +1,1 @@
+"""The corpus pipeline (`speedhints data ...`): convert, sandbox, verify, scale, measure, pairs, splits, quality, stats."""
