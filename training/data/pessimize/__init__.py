@@ -1,0 +1,47 @@
+"""Pessimizers: transforms that turn a fast idiom of a real program into its slow, behaviour-preserving equivalent.
+
+A synthetic training pair is (pessimized variant -> original): the target is always a real human program, and the
+edit the model learns is the inverse of the transform (``Family.label``, e.g. "list membership -> set").
+
+The contract every family module in this package keeps (``speedhints data synth`` relies on it):
+- ``FAMILY = Family(name=..., label=..., transform=...)`` at module level, registered in ``FAMILIES`` below;
+- ``transform(tree)`` takes a parsed module (``ast.Module``; it must not mutate it) and returns the variants it can
+  make, as new ``ast.Module`` trees, one per site where its precondition holds (first site first, deterministic:
+  the same source gives the same variants in the same order). An empty list means the precondition failed
+  everywhere. The precondition is what makes the variant behave like the original on every input.
+- ``variants(source, family)`` is the one entry point: it parses, calls the transform, unparses each variant with
+  ``ast.unparse`` and drops variants equal to the original's ``ast.unparse`` (a transform that changes nothing).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str  # stable identifier, used in training/corpus/synth_pairs.tsv: "set_membership"
+    label: str  # the inverse edit, what the model learns: "list membership -> set"
+    transform: Callable[[ast.Module], list[ast.Module]]
+
+
+def variants(source: str, family: Family, limit: int = 8) -> list[str]:
+    """At most ``limit`` pessimized versions of ``source`` under ``family``, as ``ast.unparse`` text, deterministic."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    original = ast.unparse(tree)
+    out: list[str] = []
+    for variant in family.transform(tree):
+        text = ast.unparse(ast.fix_missing_locations(variant))
+        if text != original and text not in out:
+            out.append(text)
+        if len(out) >= limit:
+            break
+    return out
+
+
+FAMILIES: list[Family] = []  # filled by the family modules' registration below, in a fixed order
