@@ -18,7 +18,7 @@ from speedhints.bot.github_api import PullRequestAPI
 from speedhints.bot.plan import MAX_COMMENTS, PlannedComment, ReviewPlan, plan_review, rank
 from speedhints.bot.retry import GitHubError, ReadOnlyToken, is_transient_status
 from speedhints.model_export.hints import Hint, Suggester
-from speedhints.model_export.source import BadInput, decode_source
+from speedhints.model_export.source import BadInput, decode_source, source_lines
 
 
 @dataclass
@@ -79,7 +79,7 @@ def collect_hints(api: PullRequestAPI, suggester: Suggester, head_sha: str, top_
         except BadInput as exc:
             out.notes.append(f"{f.filename}: skipped: {exc}")
             continue
-        lines = text.splitlines(keepends=True)
+        lines = source_lines(text)  # the runtime's line numbering, not str.splitlines (form feeds, U+2028)
         for hint in hints:
             if hint_matches_source(hint, f.filename, lines):
                 out.hints.append(hint)

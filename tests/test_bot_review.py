@@ -114,6 +114,20 @@ def test_review_posts_one_review_with_suggestions_then_nothing_twice(
     assert len(fake.reviews_of(REPO, 7)) == 1 and len(fake.bot_comments(REPO, 7)) == 2
 
 
+@pytest.mark.parametrize("char", ["\x0c", "\x1c", "\u2028"], ids=["form-feed", "x1c", "u2028"])
+def test_a_line_break_python_does_not_count_above_a_hint_keeps_the_hint(
+    fake: FakeGitHub, env: dict[str, str], char: str
+) -> None:
+    """str.splitlines breaks lines at these characters, Python and git do not: the bot numbers lines as the
+    runtime does (model_export.source.source_lines), so the hint below still quotes the file and is posted."""
+    after = f"# section{char}two\n" + AFTER  # one line for Python: the hint's lines move down by one, not two
+    fake.add_pr(make_pr(REPO, 9, {"a.py": (BEFORE, after)}))
+    assert main(["review", "--repo", REPO, "--pr", "9"]) == 0
+    comments = {c.line: c.body for c in fake.bot_comments(REPO, 9)}
+    assert sorted(comments) == [3, 7]
+    assert comments[3].endswith("```suggestion\n    if x in {1, 2, 3}:\n```\n")
+
+
 def test_new_push_deletes_stale_comments_but_keeps_replied_ones(fake: FakeGitHub, env: dict[str, str]) -> None:
     pr = fake.add_pr(make_pr(REPO, 8, {"a.py": (BEFORE, AFTER)}))
     assert main(["review", "--repo", REPO, "--pr", "8"]) == 0

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from speedhints.model_export.hints import Hint, LineRange
+from speedhints.model_export.source import source_lines
 
 MEMBERSHIP = re.compile(r"\bin \[([^\[\]]*)\]")
 INIT = re.compile(r"^(\s*)(\w+) = \[\]\s*$")
@@ -37,7 +38,7 @@ def _functions(source: str) -> list[tuple[int, int, str]]:
 
 class RuleSuggester:
     def suggest(self, path: str, source: str, changed: Sequence[LineRange], *, top_k: int = 4) -> list[Hint]:
-        lines = source.splitlines(keepends=True)
+        lines = source_lines(source)  # numbered as the runtime numbers them
         funcs = _functions(source)
 
         def touched(a: int, b: int) -> bool:
