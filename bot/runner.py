@@ -17,7 +17,8 @@ from speedhints.bot.diffmap import FileDiff, PatchError, parse_patch
 from speedhints.bot.github_api import PullRequestAPI
 from speedhints.bot.plan import MAX_COMMENTS, PlannedComment, ReviewPlan, plan_review, rank
 from speedhints.bot.retry import GitHubError, ReadOnlyToken, is_transient_status
-from speedhints.model_export.hints import Hint, Suggester
+from speedhints.model_export.hints import Hint, LineRange, Suggester
+from speedhints.model_export.regions import CodeRegion, touched_regions
 from speedhints.model_export.source import BadInput, decode_source, source_lines
 
 
@@ -54,6 +55,44 @@ def hint_matches_source(hint: Hint, path: str, lines: Sequence[str]) -> bool:
     return bool("".join(lines[hint.start_line - 1 : hint.end_line]) == hint.original)
 
 
+# Regions whose code lengths differ by at most this factor share one decode call. Measured by
+# benchmarks/bench_bot_batching.py (issue #17 item 6): one padded batch of every region of a file was slower than
+# one call per region for the same hints, because every row pays for the longest source's padding at every step.
+LENGTH_RATIO = 1.25
+
+
+def length_groups(regions: Sequence[CodeRegion], ratio: float = LENGTH_RATIO) -> list[list[CodeRegion]]:
+    """``regions`` grouped so that in each group the longest code is at most ``ratio`` times the shortest."""
+    groups: list[list[CodeRegion]] = []
+    for region in sorted(regions, key=lambda r: (len(r.code), r.start)):
+        if groups and len(region.code) <= ratio * len(groups[-1][0].code):
+            groups[-1].append(region)
+        else:
+            groups.append([region])
+    return groups
+
+
+def suggest_by_length(
+    suggester: Suggester,
+    path: str,
+    text: str,
+    changed: Sequence[LineRange],
+    top_k: int,
+    ratio: float = LENGTH_RATIO,
+) -> list[Hint]:
+    """The suggester's hints for ``changed``, asked for one group of similar-length regions at a time.
+
+    Each call gets the changed lines clipped to its regions, so it sees exactly those regions (the runtime's
+    regions are the same units: touched_regions is what it calls too, and remembers the file's parse)."""
+    hints: list[Hint] = []
+    for group in length_groups(touched_regions(text, changed), ratio):
+        clipped = sorted(
+            (max(a, r.start), min(b, r.end)) for r in group for a, b in changed if a <= r.end and b >= r.start
+        )
+        hints.extend(suggester.suggest(path, text, clipped, top_k=top_k))
+    return hints
+
+
 def collect_hints(api: PullRequestAPI, suggester: Suggester, head_sha: str, top_k: int) -> CollectedHints:
     out = CollectedHints()
     for f in api.list_files():
@@ -75,7 +114,7 @@ def collect_hints(api: PullRequestAPI, suggester: Suggester, head_sha: str, top_
             continue
         try:
             text = decode_source(api.file_bytes(f.filename, head_sha))
-            hints = suggester.suggest(f.filename, text, ranges, top_k=top_k)
+            hints = suggest_by_length(suggester, f.filename, text, ranges, top_k)
         except BadInput as exc:
             out.notes.append(f"{f.filename}: skipped: {exc}")
             continue
