@@ -44,6 +44,21 @@ class CollectedHints:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Screened:
+    """What a screen (``--verify``: bot/verify.py) lets through: the hints to post, a sentence per posted hint
+    (by marker) for its comment, the files whose hints were not all judged (their earlier comments stay), and one
+    log line per decision."""
+
+    kept: list[Hint] = field(default_factory=list)
+    evidence: dict[str, str] = field(default_factory=dict)
+    unsettled_paths: set[str] = field(default_factory=set)
+    log: list[str] = field(default_factory=list)
+
+
+Screen = Callable[[Sequence[Hint]], Screened]
+
+
 def is_python(path: str) -> bool:
     return path.endswith(".py")
 
@@ -189,15 +204,26 @@ def run_review(
     top_k: int = 4,
     max_comments: int = MAX_COMMENTS,
     sleep: Callable[[float], None] = time.sleep,
+    screen: Screen | None = None,
 ) -> ReviewOutcome:
-    """Review one pull request; GitHubError when GitHub fails beyond what the retries cover."""
+    """Review one pull request; GitHubError when GitHub fails beyond what the retries cover.
+
+    ``screen`` (``speedhints review --verify`` only; the webhook server never passes one) decides which hints may
+    be posted, best first, and what their comments say about it."""
     pull = api.get_pull()
     if pull.state != "open":  # closed or merged while the job waited: a review would only be noise
         return ReviewOutcome("nothing-new", notes=[f"pull request #{pull.number} is {pull.state}; not reviewed"])
     found = collect_hints(api, suggester, pull.head_sha, top_k)
-    outcome = ReviewOutcome("nothing-new", hints=rank(found.hints), notes=list(found.notes))
+    evidence: dict[str, str] = {}
+    notes = list(found.notes)
+    if screen is not None:
+        screened = screen(rank(found.hints))
+        found.hints, evidence = screened.kept, screened.evidence
+        found.analyzed -= screened.unsettled_paths
+        notes += screened.log
+    outcome = ReviewOutcome("nothing-new", hints=rank(found.hints), notes=notes)
     try:
-        return _reconcile(api, found, pull.head_sha, outcome, max_comments, sleep)
+        return _reconcile(api, found, pull.head_sha, outcome, max_comments, sleep, evidence)
     except ReadOnlyToken as exc:
         outcome.mode = "read-only"
         outcome.notes.append(str(exc))
@@ -211,6 +237,7 @@ def _reconcile(
     outcome: ReviewOutcome,
     max_comments: int,
     sleep: Callable[[float], None],
+    evidence: dict[str, str],
 ) -> ReviewOutcome:
     backoff = api.policy.backoff_s
     for attempt in range(api.policy.server_error_retries + 1):
@@ -223,6 +250,7 @@ def _reconcile(
             analyzed_paths=found.analyzed,
             pr_paths=found.pr_paths,
             max_comments=max_comments,
+            evidence=evidence,
         )
         if attempt == 0:
             for comment_id in plan.delete_ids:

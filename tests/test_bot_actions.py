@@ -38,8 +38,16 @@ def test_composite_action_runs_speedhints_review_with_its_inputs() -> None:
     assert steps[-1]["run"].strip() == "speedhints review"
     # the env names the step sets are the ones the CLI reads
     params = {p.name: p for p in review.params}
-    assert params["top_k"].envvar == "SPEEDHINTS_TOP_K" and params["max_comments"].envvar == "SPEEDHINTS_MAX_COMMENTS"
-    assert set(steps[-1]["env"]) == {"GITHUB_TOKEN", "SPEEDHINTS_BUNDLE", "SPEEDHINTS_TOP_K", "SPEEDHINTS_MAX_COMMENTS"}
+    envvars = {
+        "top_k": "SPEEDHINTS_TOP_K",
+        "max_comments": "SPEEDHINTS_MAX_COMMENTS",
+        "verify_command": "SPEEDHINTS_VERIFY_COMMAND",
+        "bench_command": "SPEEDHINTS_VERIFY_BENCH",
+        "verify_timeout": "SPEEDHINTS_VERIFY_TIMEOUT",
+        "verify_budget": "SPEEDHINTS_VERIFY_BUDGET",
+    }
+    assert {name: params[name].envvar for name in envvars} == envvars
+    assert set(steps[-1]["env"]) == {"GITHUB_TOKEN", "SPEEDHINTS_BUNDLE", *envvars.values()}
 
 
 @pytest.mark.parametrize("name", ["speedhints.yml", "speedhints-gpu.yml"])
