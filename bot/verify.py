@@ -119,7 +119,16 @@ def _kill_group(pgid: int) -> None:
 
 
 def copy_checkout(src: Path, dest: Path) -> Path:
-    shutil.copytree(src, dest, symlinks=True)
+    """Copy the checkout (``.git`` included: some builds read it), links as links; when the temporary directory
+    lies inside the checkout (TMPDIR set there), it is left out, or the copy would copy itself."""
+    own = dest.parent.resolve()
+    ignore = None
+    if own.is_relative_to(src.resolve()):
+
+        def ignore(directory: str, names: list[str]) -> list[str]:
+            return [n for n in names if (Path(directory) / n).resolve() == own]
+
+    shutil.copytree(src, dest, symlinks=True, ignore=ignore)
     return dest
 
 

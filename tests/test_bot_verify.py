@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,6 +183,17 @@ def test_timeouts_kill_the_command_and_the_budget_bounds_the_run(tmp_path: Path)
     assert screened.log[1] == (
         "verify: m.py:2-2 (latent 2): not verified: the 10 s verification budget is spent; not posted"
     )
+
+
+def test_a_temporary_directory_inside_the_checkout_is_not_copied_into_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "m.py").write_text("x = 1\n")
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # TMPDIR inside the checkout
+    cmd = "test $(find . -name m.py | wc -l) -eq 1"  # the copy holds one m.py, not copies of copies
+    [verdict] = Verifier(VerifyConfig(cmd, tmp_path)).verify([hint_at("m.py", 1, "x = 1\n", "x = 2\n")]).verdicts
+    assert verdict.kept, verdict.reason
 
 
 def test_run_command_reports_exit_and_last_line(tmp_path: Path) -> None:
