@@ -196,6 +196,19 @@ def test_a_temporary_directory_inside_the_checkout_is_not_copied_into_itself(
     assert verdict.kept, verdict.reason
 
 
+def test_the_copy_is_imported_before_an_installed_original(
+    checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editable install puts the original checkout on the import path after PYTHONPATH's entries; here the
+    original is even on PYTHONPATH itself, and the candidate's copy still wins."""
+    monkeypatch.setenv("PYTHONPATH", str(checkout))
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "calc.py").write_text("WHERE = 'copy'\n")
+    result = run_command(f"{sys.executable} -c \"import calc; print(calc.WHERE)\"", copy, 30.0)
+    assert (result.returncode, result.last_line) == (0, "copy")
+
+
 def test_run_command_reports_exit_and_last_line(tmp_path: Path) -> None:
     result = run_command("echo one; echo two; exit 3", tmp_path, 10.0)
     assert (result.returncode, result.last_line, result.describe()) == (3, "two", "exit 3: two")
