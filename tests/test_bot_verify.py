@@ -205,7 +205,7 @@ def test_the_copy_is_imported_before_an_installed_original(
     copy = tmp_path / "copy"
     copy.mkdir()
     (copy / "calc.py").write_text("WHERE = 'copy'\n")
-    result = run_command(f"{sys.executable} -c \"import calc; print(calc.WHERE)\"", copy, 30.0)
+    result = run_command(f'{sys.executable} -c "import calc; print(calc.WHERE)"', copy, 30.0)
     assert (result.returncode, result.last_line) == (0, "copy")
 
 
