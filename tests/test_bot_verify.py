@@ -151,6 +151,10 @@ def test_a_command_that_fails_on_the_pull_request_as_it_is_posts_nothing(
     err = capsys.readouterr().err
     assert "speedhints: `pytest -q -x` fails on the pull request as it is (exit 1: " in err
     assert "no hint can be verified, none is posted" in err
+    # what an earlier run posted was not judged this time: it stays (it is not deleted as stale)
+    assert review(6, checkout) == 0 and len(fake.bot_comments(REPO, 6)) == 2
+    assert review(6, checkout, "--verify", "pytest -q -x") == 0
+    assert len(fake.bot_comments(REPO, 6)) == 2
 
 
 def test_verify_bench_without_verify_is_a_usage_error(
