@@ -233,7 +233,7 @@ class Verifier:
         old, new = statistics.median(times[base]), statistics.median(times[work])
         ratio = old / new if new > 0 else float("inf")
         return (
-            f"{bench} took {old:.2f} s before and {new:.2f} s after it: {ratio:.2f}x "
+            f"{bench} took {old:.2f} s before and {new:.2f} s after it: before/after = {ratio:.2f}x "
             f"(median of {cfg.bench_runs} runs each, alternated, in this job)."
         )
 

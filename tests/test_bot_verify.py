@@ -135,7 +135,7 @@ def test_bench_reports_a_ratio_measured_before_and_after(
     [comment] = fake.bot_comments(REPO, 5)
     ratio = re.search(
         rf"{re.escape(PASSES)} `{re.escape(bench)}` took (\d+\.\d\d) s before and (\d+\.\d\d) s after it: "
-        r"(\d+\.\d\d)x \(median of 3 runs each, alternated, in this job\)\.",
+        r"before/after = (\d+\.\d\d)x \(median of 3 runs each, alternated, in this job\)\.",
         comment.body,
     )
     assert ratio, comment.body

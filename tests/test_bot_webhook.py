@@ -191,7 +191,7 @@ def start_serve(port: int, db: Path, env: dict[str, str], log: Path) -> subproce
         try:
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
             return proc
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or too busy to answer in 1 s
             assert proc.poll() is None, log.read_text()
             time.sleep(0.1)
     raise AssertionError("serve did not start")
