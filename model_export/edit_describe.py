@@ -113,6 +113,12 @@ class _Scan(ast.NodeVisitor):
         for target in node.targets:
             if isinstance(target, ast.Name) and kind:
                 self.f.kinds[target.id] = kind
+        value = node.value  # s = s + x in a loop: the same quadratic string building as s += x
+        if (self.loop and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add)
+                and isinstance(value.left, ast.Name) and value.left.id == node.targets[0].id
+                and "str" in (self.f.kinds.get(value.left.id), _kind_of(value.right, self.f.kinds))):
+            self.f.str_concat_in_loop += 1
         if (any(isinstance(t, ast.Name) and t.id == "input" for t in node.targets)
                 and isinstance(node.value, ast.Attribute) and ast.unparse(node.value) == "sys.stdin.readline"):
             self.f.binds_input_to_readline = True

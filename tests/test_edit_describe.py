@@ -28,6 +28,8 @@ MEMBERSHIP = "def f(names, allowed):\n    kept = []\n    for n in names:\n      
          "replaces input() with sys.stdin.readline"),
         ("s = ''\nfor x in a:\n    s += x\nprint(s)\n", "s = ''.join(a)\nprint(s)\n",
          "builds the string with ''.join instead of += in a loop"),
+        ("t = ''\nfor c in s:\n    t = t + c\nprint(t)\n", "print(''.join(s))\n",
+         "builds the string with ''.join instead of += in a loop"),
         ("for x in a:\n    print(x)\n", "print('\\n'.join(a))\n", "prints once instead of in the loop"),
         ("while q:\n    x = q.pop(0)\n", "while q:\n    x = q.popleft()\n", "list.pop(0) -> deque.popleft"),
         ("for i in range(len(a)):\n    print(i, a[i])\n", "for i, v in enumerate(a):\n    print(i, v)\n",
