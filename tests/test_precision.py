@@ -27,7 +27,9 @@ from speedhints.training.evaluation.precision import (
     coverage,
     latent_records,
     measure,
+    pack_log,
     read_log,
+    reason_kind,
     splice,
     validation_programs,
 )
@@ -124,6 +126,12 @@ def test_validation_programs_never_come_from_the_test_fold(tmp_path: Path) -> No
         validation_programs(table, split="nope")
 
 
+def test_drop_reasons_are_counted_by_kind() -> None:
+    assert reason_kind("reads undefined name var4") == "reads undefined name …"
+    assert reason_kind("uses number avg as a container") == "uses number … as a container"
+    assert reason_kind("does not parse") == "does not parse" and reason_kind("") == "?"
+
+
 def test_records_and_coverage_from_a_log() -> None:
     rows = [Measured("p", "1", "f", 0, True, "", "pass", 2.0), Measured("p", "1", "f", 1, True, "", "wrong"),
             Measured("p", "1", "f", 2, False, "does not parse"), Measured("p", "2", "f", 0, True, "", "pass", 1.1),
@@ -196,6 +204,10 @@ def test_measure_runs_every_latents_shown_candidate_and_resumes(tmp_path: Path) 
         assert edit.shown and edit.correct and edit.speedup is not None and edit.speedup > 0  # judged, then timed
         again = measure(suggester, executor, [key], {key: PROGRAM}, log, echo=lambda _: None)
         assert again == rows and CountingExecutor.runs == len({p for _, p, _ in cands if p})  # resumed: no rerun
+        pack_log(log, rows)  # the committed form: one gzip file, which a resumed run reads too
+        assert not log.exists() and read_log(log) == rows
+        assert measure(suggester, executor, [key], {key: PROGRAM}, log, echo=lambda _: None) == rows
+        assert CountingExecutor.runs == len({p for _, p, _ in cands if p})
     record = latent_records(rows, k)[edit.latent]
     assert record.shown >= 1 and record.correct >= 1
     assert record.correct_and_faster == sum(r.correct_and_faster for r in shown if r.latent == edit.latent)
@@ -207,3 +219,18 @@ def test_the_command_refuses_the_test_fold(capsys: pytest.CaptureFixture[str], t
     assert err == "speedhints precision: precision is measured on validation problems; the test fold stays unseen\n"
     assert main(["precision", "--summarize-only", "--out", str(tmp_path / "o")]) == 2
     assert "nothing measured yet" in capsys.readouterr().err
+
+
+def test_the_shipped_bundle_carries_its_measured_precision(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SPEEDHINTS_BUNDLE", raising=False)
+    assert main(["model", "info", "--json"]) == 0
+    manifest = json.loads(capsys.readouterr().out)
+    rows = manifest["atlas"]["latent_precision"]
+    assert len(rows) == manifest["model"]["codebook_size"] == 64
+    keys = {"shown", "correct", "correct_and_faster", "precision_lower_bound", "median_speedup"}
+    assert all(set(r) == keys and r["correct_and_faster"] <= r["correct"] <= r["shown"] for r in rows)
+    measured = manifest["atlas"]["precision_measured"]
+    assert (measured["split"], measured["fold"]) == ("by_problem", "valid")  # never the test problems
+    assert measured["shown"] == sum(r["shown"] for r in rows) > 0

@@ -20,8 +20,10 @@ budget (or killed) resumes where it stopped and the summary can be recomputed fr
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import json
+import re
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -178,13 +180,39 @@ def candidates_of(suggester: Any, source: str) -> list[tuple[Any, str | None, st
     return out
 
 
+def packed(log: Path) -> Path:
+    return log.with_name(log.name + ".gz")
+
+
 def read_log(path: Path) -> list[Measured]:
+    """The packed log (``pack_log``), then what was appended since."""
     rows = []
+    texts = []
+    if packed(path).is_file():
+        texts.append(gzip.decompress(packed(path).read_bytes()).decode("utf-8"))
     if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
+        texts.append(path.read_text(encoding="utf-8"))
+    for text in texts:
+        for line in text.splitlines():
             with contextlib.suppress(json.JSONDecodeError, TypeError):  # a line cut by a kill
                 rows.append(Measured(**json.loads(line)))
     return rows
+
+
+def pack_log(path: Path, rows: Sequence[Measured]) -> None:
+    """Fold the log into one gzip file (about 1/40 of the text, so it can be committed beside the summary); a
+    resumed run appends to a fresh plain file again."""
+    text = "".join(json.dumps(asdict(m)) + "\n" for m in rows)
+    tmp = packed(path).with_suffix(".tmp")
+    tmp.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
+    tmp.replace(packed(path))
+    path.unlink(missing_ok=True)
+
+
+def reason_kind(why: str) -> str:
+    """A drop reason without the user's names ("reads undefined name i" -> "reads undefined name …"), so the
+    summary counts kinds of refusal rather than listing every variable."""
+    return re.sub(r"\b(name|number) \S+", r"\1 …", why) if why else "?"
 
 
 def measure(
@@ -282,7 +310,8 @@ def summary(rows: Sequence[Measured], records: Sequence[LatentPrecision], settin
     dropped: dict[str, int] = {}
     for r in rows:
         if not r.shown:
-            dropped[r.dropped] = dropped.get(r.dropped, 0) + 1
+            kind = reason_kind(r.dropped)
+            dropped[kind] = dropped.get(kind, 0) + 1
     return {
         "measured": {"split": settings.split, "fold": settings.fold, "programs": len(programs),
                      "problems": len({p for p, _ in programs}), "candidates": len(rows), "shown": len(shown),
@@ -304,7 +333,7 @@ def summary_markdown(s: dict[str, Any], labels: dict[int, str]) -> str:
            f"shown (passed the runtime's checks), {m['correct']} correct, {m['correct_and_faster']} correct and "
            f"faster ({m['faster_means']}).", "",
            "Verdicts of shown candidates: " + ", ".join(f"{k} {v}" for k, v in s["shown_statuses"].items()), "",
-           "Not shown: " + ", ".join(f"{k or '?'} {v}" for k, v in s["not_shown"].items()), "",
+           "Not shown (the runtime's reasons): " + ", ".join(f"{k} {v}" for k, v in s["not_shown"].items()), "",
            "| min_precision | latents | shown | coverage | precision |", "|---|---|---|---|---|"]  # fmt: skip
     for c in s["coverage"]:
         prec = "-" if c["precision"] is None else f"{c['precision']:.3f}"

@@ -41,7 +41,8 @@ def precision_command(bundle_path: Path | None, programs: int | None, minutes: f
                       data: Path, work: Path, out: Path, workers: int, write_bundle: bool,
                       summarize_only: bool) -> int:  # fmt: skip
     """Execute every latent's shown candidates on validation programs; per latent: shown, correct, correct and
-    >= 1.2x faster, Wilson 95 % lower bound, median speedup. Writes OUT/latent_precision.json and .md."""
+    >= 1.2x faster, Wilson 95 % lower bound, median speedup. Writes OUT/latent_precision.json and .md, and the
+    log of every candidate as OUT/candidates.jsonl.gz."""
     settings = PrecisionSettings(data, work, out, bundle_path, split, fold, programs, minutes, workers)
     echo = lambda m: click.echo(m, err=True)  # noqa: E731
     try:
@@ -57,6 +58,7 @@ def run(settings: PrecisionSettings, write_bundle: bool, summarize_only: bool, e
     from speedhints.training.evaluation.precision import (
         latent_records,
         measure,
+        pack_log,
         read_log,
         summary,
         summary_markdown,
@@ -79,6 +81,7 @@ def run(settings: PrecisionSettings, write_bundle: bool, summarize_only: bool, e
     rows = read_log(log)
     if not rows:
         raise ValueError(f"{log}: nothing measured yet")
+    pack_log(log, rows)
     records = latent_records(rows, bundle.spec.codebook_size)
     result = summary(rows, records, settings, fingerprint)
     settings.out.mkdir(parents=True, exist_ok=True)
