@@ -9,7 +9,7 @@ Configuration (every key optional; command-line flags override)::
     top-k = 4                  # hints asked of the model per function
     min-score = 0.1            # hide hints the latent prior scores lower
     min-precision = 0.5        # show a latent only if its measured precision's lower bound reaches this
-    disabled-latents = [12, "range(len) -> enumerate"]   # ids or labels
+    disabled-latents = [12, "range(len(...)) -> enumerate"]   # latent ids or hint labels
     exclude = ["migrations/*", "*_pb2.py"]
     max-file-size = 1000000    # bytes
     time-budget = 5.0          # seconds per run, 0 = no limit

@@ -25,7 +25,8 @@ class ConfigError(ValueError):
 class HookConfig:
     top_k: int = 4  # hints asked of the model per function
     min_score: float = 0.0  # hide hints whose prior probability is lower
-    disabled_latents: tuple[str, ...] = ()  # latent ids ("7") or labels ("list -> set membership") never shown
+    # latent ids ("7") or hint labels ("range(len(...)) -> enumerate": what the edit does) never shown
+    disabled_latents: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # fnmatch globs on repository-relative paths ("*" also matches "/")
     max_file_size: int = DEFAULT_MAX_BYTES  # bytes; larger files are skipped with one line
     time_budget: float = 5.0  # seconds of model time per run; 0 means no limit

@@ -196,7 +196,7 @@ def _rules(a: _Facts, b: _Facts) -> list[str]:
             out.append(f"hoists {text} out of the loop")
             break
     if a.str_concat_in_loop > b.str_concat_in_loop and b.calls[".join"] > a.calls[".join"]:
-        out.append("builds the string with ''.join instead of += in a loop")
+        out.append("builds the string with ''.join instead of concatenating in a loop")
     if a.prints_in_loop > b.prints_in_loop and (b.calls["print"] or b.calls["sys.stdout.write"]):
         out.append("prints once instead of in the loop")
     elif b.calls["sys.stdout.write"] > a.calls["sys.stdout.write"] and a.calls["print"] > b.calls["print"]:

@@ -117,7 +117,7 @@ def prepare(settings: PrecisionSettings, problems: set[str], echo: Callable[[str
     if problems - have:
         jobs = [(str(p["problem"]), str(s["id"]), str(s["code"]))
                 for p in read_problems(settings.data) if p["problem"] in problems - have
-                for s in p["solutions"]]  # type: ignore[attr-defined]  # fmt: skip
+                for s in p["solutions"]]  # fmt: skip
         echo(f"precision: converting {len(jobs)} solutions of {len(problems - have)} problems")
         with converted.open("a", encoding="utf-8") as fh:  # whole problems at a time: a kill loses one at most
             fh.write("".join(json.dumps(asdict(_convert_one(job)), ensure_ascii=False) + "\n" for job in jobs))
