@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from speedhints.bot.config import BotConfig, ConfigError, split_repo
+from speedhints.model_export.atlas import DEFAULT_MIN_PRECISION
 from speedhints.model_export.bundle import BundleError
 
 
@@ -34,6 +35,14 @@ def _error(message: str) -> None:
     show_default=True,
     envvar="SPEEDHINTS_MAX_COMMENTS",
     help="Line comments per review; the rest go into its body.",
+)
+@click.option(
+    "--min-precision",
+    type=click.FloatRange(0.0, 1.0),
+    default=DEFAULT_MIN_PRECISION,
+    show_default=True,
+    envvar="SPEEDHINTS_MIN_PRECISION",
+    help="Post a latent's hints only when the lower bound of its measured precision is at least this.",
 )
 @click.option("--bundle", "bundle_path", type=click.Path(), default=None, help="Model bundle directory.")
 @click.option(
@@ -78,6 +87,7 @@ def review(
     number: int | None,
     top_k: int,
     max_comments: int,
+    min_precision: float,
     bundle_path: str | None,
     verify_command: str | None,
     bench_command: str | None,
@@ -111,7 +121,7 @@ def review(
         _error(str(exc))
         return 2
     try:
-        suggester = load_suggester(bundle_path)
+        suggester = load_suggester(bundle_path, min_precision)
     except (BundleError, SuggesterError) as exc:
         _error(str(exc))
         return 1

@@ -47,18 +47,23 @@ def inline_code(text: str) -> str:
 
 
 def why(hint: Hint) -> str:
-    """The one-line reason: what the latent's measured training pairs say about this kind of edit."""
-    if hint.expected_speedup is None:
-        return f"Edits of this kind (latent {hint.latent}) have no measured speedup yet; treat it as a lead."
-    return (
-        f"Slow->fast program pairs that made this kind of edit (latent {hint.latent}) ran a median "
-        f"{hint.expected_speedup:.1f}x faster."
-    )
+    """The one-line reason: what was measured for this hint's latent on held-out programs, nothing more."""
+    if hint.measured is None or hint.measured.shown == 0:
+        return (f"This kind of edit (latent {hint.latent}) has not been measured on held-out programs; "
+                "treat it as a lead and check it with your tests.")  # fmt: skip
+    return (f"Suggestions of this kind (latent {hint.latent}) were {hint.record} (the program's tests pass and it "
+            "runs >= 1.2x faster); check it with your tests.")  # fmt: skip
 
 
 def headline(hint: Hint) -> str:
-    speed = f"~{hint.expected_speedup:.1f}x faster" if hint.expected_speedup is not None else "speedup unmeasured"
-    return f"**speedhints: {hint.label}** · {speed} · confidence {hint.score:.2f} · in `{hint.function}`"
+    return f"**speedhints: {hint.label}** · {_figure(hint)} · confidence {hint.score:.2f} · in `{hint.function}`"
+
+
+def _figure(hint: Hint) -> str:
+    m = hint.measured
+    if m is None or m.shown == 0:
+        return "unmeasured"
+    return f"correct and faster {m.correct_and_faster}/{m.shown} held-out"
 
 
 def comment_body(hint: Hint, *, as_suggestion: bool, evidence: str = "") -> str:
@@ -77,9 +82,8 @@ def folded_entry(hint: Hint, evidence: str = "") -> str:
     """One hint inside the review body (over the comment cap, or on lines outside the diff).
 
     GitHub does not render Markdown inside ``<summary>``, so the summary line is written in HTML."""
-    speed = f"~{hint.expected_speedup:.1f}x faster" if hint.expected_speedup is not None else "speedup unmeasured"
     summary = (
-        f"<b>speedhints: {html.escape(hint.label)}</b> · {speed} · confidence {hint.score:.2f} · in "
+        f"<b>speedhints: {html.escape(hint.label)}</b> · {_figure(hint)} · confidence {hint.score:.2f} · in "
         f"<code>{html.escape(hint.function)}</code> — <code>{html.escape(hint.path)}</code> "
         f"lines {hint.start_line}-{hint.end_line}"
     )

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "export": "speedhints.training.export.cli:export",
     "bench": "speedhints.training.export.bench:bench",
     "eval": "speedhints.training.evaluation.cli:eval_command",
+    "precision": "speedhints.training.evaluation.precision_cli:precision_command",
 }
 
 

@@ -34,7 +34,7 @@ PATCH = "\n".join(
 
 def hint(start: int, end: int, *, latent: int = 7, score: float = 0.5, path: str = "a.py", text: str = "x") -> Hint:
     original = "".join(f"line{n}\n" for n in range(start, end + 1))
-    return Hint(path, start, end, "f", latent, "list -> set membership", 1.8, score, original, f"{text}\n")
+    return Hint(path, start, end, "f", latent, "list -> set membership", None, score, original, f"{text}\n")
 
 
 def test_patch_lines_follow_the_right_side() -> None:

@@ -127,6 +127,10 @@ class Executor:
         verdict = self._run(x, code)
         return Verdict(verdict.status, verdict.speedup, shown)
 
+    def run_program(self, x: EvalInput, code: str) -> Verdict:
+        """Judge and time ``code``, a whole program in x's own names (e.g. x with one hint applied), beside x."""
+        return self._run(x, code)
+
     def _run(self, x: EvalInput, code: str) -> Verdict:
         problem = self.problems[x.problem]
         sol = Converted(x.problem, f"{x.id}-candidate", code, code_sha256(code), "ok", "")
