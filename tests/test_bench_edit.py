@@ -47,4 +47,5 @@ def test_edit_vs_full_decodes_every_forced_token_through_onnxruntime() -> None:
 def test_edit_vs_full_only_refuses_a_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc = main(["bench", "decode", "--edit-vs-full-only", "--checkpoint", str(tmp_path / "x.pt")])
     assert rc == 2
-    assert capsys.readouterr().err == "error: --edit-vs-full-only takes the model size from --bundle, not --checkpoint\n"
+    err = capsys.readouterr().err
+    assert err == "error: --edit-vs-full-only takes the model size from --bundle, not --checkpoint\n"

@@ -146,7 +146,8 @@ def edit_vs_full(model_config: dict[str, Any], threads: int, repeats: int, log: 
     }
     for scenario in ("local", "rewrite"):
         full, edit = lengths[scenario]
-        result[f"{scenario}_target_tokens_per_latent"] = {"full": float(np.median(full)), "edit": float(np.median(edit))}
+        result[f"{scenario}_target_tokens_per_latent"] = {"full": float(np.median(full)),
+                                                          "edit": float(np.median(edit))}
     result["edit_speedup"] = result["full_all_latents_s"] / result["edit_all_latents_s"]
     result["edit_rewrite_speedup"] = result["full_rewrite_all_latents_s"] / result["edit_rewrite_all_latents_s"]
     result["edit_encode_once_speedup"] = result["full_all_latents_s"] / result["edit_encode_once_all_latents_s"]
