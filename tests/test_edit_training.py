@@ -127,3 +127,28 @@ def test_export_and_evaluation_refuse_edit_models_until_they_read_scripts(tmp_pa
         export_bundle(ExportConfig(checkpoint=ckpt, out=tmp_path / "bundle"))
     with pytest.raises(ValueError, match="an edit-output model; evaluating scripts comes with issue 14 item 4"):
         ModelSampler("m", ckpt, 4, 0.7, 0)
+
+
+def test_cli_trains_an_edit_model_and_keeps_outputs_apart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from speedhints.cli import main
+    from speedhints.training.models.checkpoint import read_checkpoint
+
+    split = tmp_path / "pairs" / "by_problem"
+    split.mkdir(parents=True)
+    rows = [{"problem": "A", "slow_id": str(i), "fast_id": "9", "slow": X.replace("[]", f"[{i}]"), "fast": Y,
+             "speedup": 2.0} for i in range(3)]
+    for name in ("train", "valid"):
+        (split / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "run"
+    argv = ["train", "edit-vqvae", "--config", "tiny", "--pairs", str(split), "--out", str(out), "--max-steps", "2"]
+    assert main([*argv, "--output", "edit"]) == 0
+    assert "3 training pairs" in capsys.readouterr().out
+    ckpt = read_checkpoint(out / "ckpt.pt")
+    run = RunConfig.from_dict(ckpt["run_config"])
+    stored = CodeTokenizer.from_json(ckpt["tokenizer_json"])
+    assert run.model.output == "edit" and run.model.vocab_size == stored.vocab_size == ScriptCodec(stored).vocab_size
+    # resuming the edit run as a program run is refused: the targets would change under it
+    assert main(argv) == 2
+    assert "holds a edit-vqvae (tiny, edit output) run, not edit-vqvae (tiny)" in capsys.readouterr().err
