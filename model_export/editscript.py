@@ -14,7 +14,7 @@ Replacement lines carry their indentation as INDENT/DEDENT relative to the neare
 hunk (the tokenizer's own layout markers), so a hunk deep in a loop costs no run of INDENTs. The encoder sees x
 *marked*: its token ids with ``<L 0>`` in front and each NL replaced by the next line's token (``<L i>`` begins line
 i, ``<L n-1>`` marks the end), so the decoder points at a line by emitting the very token it reads there (the
-embeddings are tied), at no extra input length. Line tokens are private-use characters appended to the tokenizer
+embeddings are tied), for one token more than the plain input. Line tokens are private-use characters appended to the tokenizer
 (``with_edit_tokens``): existing token ids do not move, so program-output models and bundles keep working.
 
 Granularity, measured on the 17,393 real pairs of training/corpus/pairs.tsv with the project's tokenizer
@@ -31,7 +31,7 @@ Granularity, measured on the 17,393 real pairs of training/corpus/pairs.tsv with
     tokens       39.6    35    69   115           0.727x         0.476x    96.8 %           318           7 / 12
 
 Every target of every pair fits the ``cpu`` preset's 256 tokens, so representability does not decide. Lines,
-because: (1) token hunks are 12 % shorter at the median but need 3.5x as many hunks (14 pointers to get exactly
+because: (1) token hunks are shorter (35 tokens at the median against 41) but need 3.5x as many hunks (14 pointers to get exactly
 right instead of 4) into 318 positions instead of 53 lines, and a hunk that cuts through a line cannot be laid on the
 user's own source lines (item 5: lines outside a hunk stay the user's, comments included; the bot's suggestion
 blocks replace whole lines); (2) statements (a changed ``for`` header replaces its whole body) are longer than lines
