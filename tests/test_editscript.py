@@ -152,11 +152,14 @@ def test_check_inverse_catches_a_broken_round_trip() -> None:
 
 
 @needs_corpus
-def test_inverse_on_every_real_pair(codec: ScriptCodec, request: pytest.FixtureRequest) -> None:
+def test_inverse_on_every_real_pair(codec: ScriptCodec, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     from speedhints.training.data.pair_code import pair_keys, real_pairs
 
-    # The canonical code of the ~7.3k solutions takes ~4 min of CPU to build once; pytest's cache keeps it.
-    pairs, missing = real_pairs(DATA, work=request.config.cache.mkdir("pair_code"), workers=2)
+    # The canonical code of the ~7.3k solutions takes ~4 min of CPU to build once; pytest's cache keeps it
+    # (without the cache plugin, -p no:cacheprovider, it is built afresh).
+    cache = getattr(request.config, "cache", None)
+    work = cache.mkdir("pair_code") if cache is not None else tmp_path
+    pairs, missing = real_pairs(DATA, work=work, workers=2)
     assert len(pairs) + missing == len(pair_keys())
     assert missing == 0, f"{missing} pairs have a solution that no longer converts"
     report = check_inverse(pairs, codec)
