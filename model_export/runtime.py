@@ -3,7 +3,8 @@
 Per call: find the touched functions / top-level blocks, canonicalise each, rank the K latents with the prior,
 decode the top-k latents of *every* region in one batch (KV-cached greedy; copy-draft speculative on request, with
 the same output), map each candidate back to the user's names, and keep only candidates that parse, change more
-than names or layout, and pass the static checks of plausibility.py.
+than names or layout, and pass the static checks of plausibility.py. An edit model (``spec.output == "edit"``)
+reads the marked input and writes a script; the script's hunks are laid on the user's own lines (userlines.py).
 No torch: this is what the hook and the bot run.
 """
 
@@ -29,12 +30,15 @@ from speedhints.model_export.canonical import (
     decanonicalize,
 )
 from speedhints.model_export.edit_describe import describe_edit
+from speedhints.model_export.editscript import Script, ScriptCodec, ScriptError, split_lines
+from speedhints.model_export.editscript import apply as apply_script
 from speedhints.model_export.hints import Hint, LineRange
 from speedhints.model_export.onnx_decoding import DecodeStats, Seq2SeqRunner, default_providers, make_session
 from speedhints.model_export.plausibility import refusal
 from speedhints.model_export.regions import CodeRegion, source_lines, touched_regions
 from speedhints.model_export.source import parse_python
 from speedhints.model_export.tokenizer import CodeTokenizer
+from speedhints.model_export.userlines import MALFORMED_SCRIPT, edit_suggestion
 
 BELOW_PRECISION = "below precision"  # the drop reason of a candidate whose latent did not clear min_precision
 
@@ -70,7 +74,9 @@ class Candidate:
     canonical: Canonical
     latent: int
     score: float
-    output: str  # canonical code the model produced
+    output: str  # canonical code the model produced (an edit model: the canonical input with its script applied)
+    script: Script | None = None  # an edit model's decoded script
+    error: str = ""  # why the output is unusable before any check (an edit model's malformed script)
 
 
 class OnnxSuggester:
@@ -89,6 +95,10 @@ class OnnxSuggester:
             raise BundleError(f"bundle at {bundle.path}: codebook shape {self.codebook.shape} does not match the model")
         if self.tokenizer.vocab_size != self.spec.vocab_size:
             raise BundleError(f"bundle at {bundle.path}: tokenizer vocabulary does not match the model")
+        # An edit model reads the marked input and writes scripts (editscript.py); its tokenizer has the line tokens.
+        self.codec = ScriptCodec(self.tokenizer) if self.spec.output == "edit" else None
+        if self.codec is not None and self.codec.tokenizer is not self.tokenizer:
+            raise BundleError(f"bundle at {bundle.path}: an edit model's tokenizer lacks the line tokens")
         self.runner = Seq2SeqRunner(encoder, decoder, self.spec)
         self.providers = encoder.get_providers()
         self.last_stats = DecodeStats()
@@ -104,13 +114,24 @@ class OnnxSuggester:
                 canonical = canonicalize(region.code)
             except CanonicalError:
                 continue  # e.g. a region that only parses in context; nothing to suggest
-            ids = [*self.tokenizer.encode(canonical.code), self.spec.eos_id]
-            if len(ids) <= self.spec.max_len:  # longer than the model ever saw: no hint rather than a cut one
+            ids = self.source_ids(canonical.code)
+            if ids is not None:
                 prepared.append((region, canonical, ids))
         if not prepared:
             return []
         candidates = self.candidates(prepared, top_k)
         return self.hints(path, source, candidates)
+
+    def source_ids(self, code: str) -> list[int] | None:
+        """What the encoder reads for canonical ``code`` (an edit model: the marked input), EOS included; None when
+        it is longer than the model ever saw (or has more lines than line tokens): no hint rather than a cut one."""
+        if self.codec is None:
+            ids = self.tokenizer.encode(code)
+        elif len(split_lines(code)) > self.codec.max_lines:
+            return None
+        else:
+            ids = self.codec.encode_source(code)
+        return [*ids, self.spec.eos_id] if len(ids) < self.spec.max_len else None
 
     def rank(self, sources: Sequence[Sequence[int]]) -> np.ndarray:
         """The prior's probabilities of the K latents for each source: (N, K)."""
@@ -148,8 +169,18 @@ class OnnxSuggester:
         # A row cut at its limit never reached EOS: an unfinished program, not a suggestion.
         finished = [len(out) < limit for out, limit in zip(outs, limits, strict=True)]
         self.last_stats = stats
-        return [Candidate(prepared[i][0], prepared[i][1], latent, score, self.tokenizer.decode(out))
+        return [self._candidate(prepared[i][0], prepared[i][1], latent, score, out)
                 for (i, latent, score), out, done in zip(rows, outs, finished, strict=True) if done]
+
+    def _candidate(self, region: CodeRegion, canonical: Canonical, latent: int, score: float,
+                   out: list[int]) -> Candidate:
+        if self.codec is None:
+            return Candidate(region, canonical, latent, score, self.tokenizer.decode(out))
+        try:  # EOS at once is the empty script: "no change", counted as such by the checks
+            script = self.codec.decode_script(canonical.code, out)
+        except ScriptError:
+            return Candidate(region, canonical, latent, score, "", error=MALFORMED_SCRIPT)
+        return Candidate(region, canonical, latent, score, apply_script(canonical.code, script), script)
 
     def hints(self, path: str, source: str, candidates: Sequence[Candidate]) -> list[Hint]:
         lines = source_lines(source)
@@ -159,7 +190,7 @@ class OnnxSuggester:
         if self.last_gated:
             dropped[BELOW_PRECISION] += self.last_gated  # gated in candidates(), before decoding
         for c in candidates:
-            suggestion, why = _checked(c, avoid)
+            suggestion, why = _checked(c, avoid, lines)
             if suggestion is None:
                 dropped[why] += 1
                 continue
@@ -177,14 +208,21 @@ class OnnxSuggester:
         return sorted(best.values(), key=lambda h: (-h.score, h.start_line, h.latent))
 
 
-def user_suggestion(c: Candidate, avoid: set[str] | frozenset[str]) -> str | None:
+def user_suggestion(c: Candidate, avoid: set[str] | frozenset[str],
+                    file_lines: Sequence[str] | None = None) -> str | None:
     """The candidate in the user's names at the region's indentation; None if it is broken, changes nothing, or
-    fails the static checks of plausibility.py."""
-    return _checked(c, avoid)[0]
+    fails the static checks of plausibility.py. An edit model's script is laid on the region's lines of the file
+    (``file_lines``; without them, the region's own lines), so only its hunks' lines change."""
+    return _checked(c, avoid, file_lines)[0]
 
 
-def _checked(c: Candidate, avoid: set[str] | frozenset[str]) -> tuple[str | None, str]:
+def _checked(c: Candidate, avoid: set[str] | frozenset[str],
+             file_lines: Sequence[str] | None = None) -> tuple[str | None, str]:
     """(suggestion or None, why it was dropped)."""
+    if c.error:
+        return None, c.error
+    if c.script is not None:
+        return edit_suggestion(c.region, c.canonical, c.output, avoid, file_lines)
     if c.output.strip() == c.canonical.code.strip():
         return None, "no change"
     try:

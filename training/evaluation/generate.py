@@ -1,5 +1,8 @@
 """N candidate programs per input from each system: the trained models and the two baselines.
 
+An edit-output model (``ModelConfig.output == "edit"``) decodes scripts of the marked input; each is applied to x
+here, so every system's candidates are whole canonical programs and are scored and executed alike.
+
 - Edit-VQVAE and VQVAE: one greedy decoding per codebook entry (N = K), ordered by code id; the latent prior's
   ranking of the K codes is kept alongside, for best-of-k "ranked by the prior".
 - Edit-VAE: N latents drawn from its prior N(0, I), one greedy decoding each.
@@ -18,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from speedhints.model_export.bundle import sha256_file
+from speedhints.model_export.editscript import ScriptCodec, ScriptError, apply, split_lines
 from speedhints.training.dataset import PairRecord
 from speedhints.training.evaluation.inputs import EvalInput
 from speedhints.training.data.similarity import code_tokens, rouge_n
@@ -113,14 +117,15 @@ class ModelSampler:
 
         payload = read_checkpoint(ckpt)
         self.run = RunConfig.from_dict(payload["run_config"])
-        if self.run.model.output == "edit":  # its output is a script of x, not a program: scoring it so would lie
-            raise ValueError(f"{ckpt}: an edit-output model; evaluating scripts comes with issue 14 item 4")
         self.model = build_model(self.run.model)
         self.model.load_state_dict(payload["model"])
         self.model.eval()
         if not payload.get("tokenizer_json"):
             raise ValueError(f"{ckpt}: the checkpoint carries no tokenizer")
         self.tokenizer = CodeTokenizer.from_json(payload["tokenizer_json"])
+        # An edit model reads x marked and writes a script of x: its samples are x with the script applied.
+        self.codec = ScriptCodec(self.tokenizer) if self.run.model.output == "edit" else None
+        self.malformed = 0  # edit scripts that did not parse or fit x (their sample is "": nothing to score)
         self.name = name
         self.n_samples = n_samples
         self.temperature = temperature
@@ -137,10 +142,23 @@ class ModelSampler:
         return self.run.model.max_len
 
     def source_ids(self, code: str) -> list[int]:
-        return [*self.tokenizer.encode(code), self.run.model.eos_id]
+        ids = self.tokenizer.encode(code) if self.codec is None else self.codec.encode_source(code)
+        return [*ids, self.run.model.eos_id]
 
     def fits(self, x: EvalInput) -> bool:
+        if self.codec is not None and len(split_lines(x.code)) > self.codec.max_lines:
+            return False
         return len(self.source_ids(x.code)) <= self.max_len
+
+    def program(self, x: str, out: list[int]) -> str:
+        """A decoded output as a program: the program itself, or x with the decoded script applied."""
+        if self.codec is None:
+            return str(self.tokenizer.decode(out))
+        try:
+            return apply(x, self.codec.decode_script(x, out))
+        except ScriptError:
+            self.malformed += 1
+            return ""
 
     def candidates(self, x: EvalInput) -> Candidates:
         import torch
@@ -176,5 +194,5 @@ class ModelSampler:
                     self.model.seq2seq, src, src != m.pad_id, z, m.bos_id, m.eos_id, limit,
                     temperature=temperature, generator=self.generator,
                 )  # fmt: skip
-        samples = tuple(self.tokenizer.decode(o) for o in outs)
+        samples = tuple(self.program(x.code, o) for o in outs)
         return Candidates(samples, latents, prior)

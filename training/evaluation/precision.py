@@ -165,8 +165,8 @@ def candidates_of(suggester: Any, source: str) -> list[tuple[Any, str | None, st
             canonical = canonicalize(region.code)
         except CanonicalError:
             continue
-        ids = [*suggester.tokenizer.encode(canonical.code), suggester.spec.eos_id]
-        if len(ids) <= suggester.spec.max_len:
+        ids = suggester.source_ids(canonical.code)
+        if ids is not None:
             prepared.append((region, canonical, ids))
     if not prepared:
         return []
@@ -174,7 +174,7 @@ def candidates_of(suggester: Any, source: str) -> list[tuple[Any, str | None, st
     avoid = _identifiers(source)
     out: list[tuple[Any, str | None, str]] = []
     for c in suggester.candidates(prepared, suggester.spec.codebook_size):
-        suggestion, why = _checked(c, avoid)
+        suggestion, why = _checked(c, avoid, lines)
         program = None if suggestion is None else splice(lines, c.region.start, c.region.end, suggestion)
         out.append((c, program, why))
     return out
