@@ -111,24 +111,6 @@ def test_tiny_models_learn_real_pairs_with_each_output(tmp_path: Path, model_nam
     assert rebuilt == [r.fast for r in records]
 
 
-def test_export_and_evaluation_refuse_edit_models_until_they_read_scripts(tmp_path: Path) -> None:
-    # Until the runtime and the scorer apply scripts (issue 14 items 4-5), reading one as a program would be wrong.
-    from speedhints.training.evaluation.generate import ModelSampler
-    from speedhints.training.export.exporter import ExportConfig, ExportError, export_bundle
-    from speedhints.training.models import build_model
-    from speedhints.training.models.checkpoint import save_checkpoint
-
-    tok = CodeTokenizer.load(TOKENIZER)
-    run = tiny_run("edit-vqvae", "edit", tok, steps=1)
-    ckpt = tmp_path / "edit.pt"
-    save_checkpoint(ckpt, {"run_config": run.to_dict(), "model": build_model(run.model).state_dict(),
-                           "tokenizer_json": ScriptCodec(tok).tokenizer.to_json()})
-    with pytest.raises(ExportError, match="an edit-output model; bundles of those come with issue 14 item 5"):
-        export_bundle(ExportConfig(checkpoint=ckpt, out=tmp_path / "bundle"))
-    with pytest.raises(ValueError, match="an edit-output model; evaluating scripts comes with issue 14 item 4"):
-        ModelSampler("m", ckpt, 4, 0.7, 0)
-
-
 def test_cli_trains_an_edit_model_and_keeps_outputs_apart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
