@@ -222,7 +222,8 @@ def _checked(c: Candidate, avoid: set[str] | frozenset[str],
     if c.error:
         return None, c.error
     if c.script is not None:
-        return edit_suggestion(c.region, c.canonical, c.output, avoid, file_lines)
+        laid: tuple[str | None, str] = edit_suggestion(c.region, c.canonical, c.output, avoid, file_lines)
+        return laid
     if c.output.strip() == c.canonical.code.strip():
         return None, "no change"
     try:

@@ -52,7 +52,7 @@ class NotOnLines(ValueError):
 # --------------------------------------------------------------------------------------------------------------
 
 
-class _Recorder(ast._Unparser):  # the printer ast.unparse uses, so the lines are exactly the canonical form's
+class _Recorder(ast._Unparser):  # type: ignore[misc,name-defined]  # ast.unparse's own printer: its very lines
     """Records, for each output line, the statement being printed, the text that starts the line, and where the
     last completely printed statement ended (to find an ``else``/``finally`` keyword after it)."""
 
@@ -227,7 +227,7 @@ def _place(start: int, end: int, canonical: list[str], spans: list[Span | None],
     """The region lines [first, last) (0-based) that canonical lines [start, end) occupy, or where an insertion
     before canonical line ``start`` goes (first == last)."""
     covered = [k for k in range(start, end) if canonical[k].strip()]
-    outside = [spans[k] for k in range(len(canonical)) if not start <= k < end and spans[k] is not None]
+    outside = [s for k, s in enumerate(spans) if s is not None and not start <= k < end]
     if not covered:  # an insertion (or blank lines of the canonical form replaced): before the next line
         nxt = next((k for k in range(end, len(canonical)) if canonical[k].strip()), None)
         if nxt is None:
@@ -239,15 +239,14 @@ def _place(start: int, end: int, canonical: list[str], spans: list[Span | None],
         if before and max(b for _, b in before) >= span[0]:
             raise NotOnLines(f"an insertion at line {start} falls inside a line the user wrote as one")
         return span[0] - 1, span[0] - 1
-    got = [spans[k] for k in covered]
-    if any(s is None for s in got):
+    got = [s for s in (spans[k] for k in covered) if s is not None]
+    if len(got) < len(covered):
         raise NotOnLines(f"lines {start}-{end} of the canonical form have no place in the user's lines")
-    first = min(a for a, _ in got)  # type: ignore[index]
-    last = max(b for _, b in got)  # type: ignore[index]
-    for a, b in outside:  # type: ignore[misc]
+    first, last = min(a for a, _ in got), max(b for _, b in got)
+    for a, b in outside:
         if not (b < first or a > last):
             raise NotOnLines(f"lines {start}-{end} share a line with code the script keeps")
-    mine = {line for a, b in got for line in range(a, b + 1)}  # type: ignore[misc]
+    mine = {line for a, b in got for line in range(a, b + 1)}
     for line in range(first, last + 1):
         if line not in mine and region_lines[line - 1].strip():
             raise NotOnLines(f"lines {start}-{end} would remove a comment or docstring")

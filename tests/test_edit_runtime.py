@@ -87,7 +87,8 @@ def test_an_insertion_goes_before_its_line_after_docstring_and_comments() -> Non
 def test_hunks_that_cannot_be_placed_exactly_are_dropped_and_counted() -> None:
     from speedhints.model_export.runtime import _checked
 
-    src = "def f(xs):\n    a = 0; b = 1\n    for x in xs:\n        a += x\n        # keep this\n        b += a\n    return a, b\n"
+    src = ("def f(xs):\n    a = 0; b = 1\n    for x in xs:\n        a += x\n        # keep this\n        b += a\n"
+           "    return a, b\n")
     one_of_two, lines = candidate(src, "f", lambda x: diff(x, x.replace("v1 = 0\n", "v1 = 5\n")))
     assert _checked(one_of_two, set(), lines) == (None, NOT_ON_LINES)  # shares its line with b = 1
     across, _ = candidate(src, "f", lambda x: diff(x, x.replace("v1 += v3\n        v2 += v1", "v2 += v1 + v3")))

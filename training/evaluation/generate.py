@@ -22,9 +22,9 @@ from pathlib import Path
 
 from speedhints.model_export.bundle import sha256_file
 from speedhints.model_export.editscript import ScriptCodec, ScriptError, apply, split_lines
+from speedhints.training.data.similarity import code_tokens, rouge_n
 from speedhints.training.dataset import PairRecord
 from speedhints.training.evaluation.inputs import EvalInput
-from speedhints.training.data.similarity import code_tokens, rouge_n
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,8 @@ class ModelSampler:
         if self.codec is None:
             return str(self.tokenizer.decode(out))
         try:
-            return apply(x, self.codec.decode_script(x, out))
+            program: str = apply(x, self.codec.decode_script(x, out))
+            return program
         except ScriptError:
             self.malformed += 1
             return ""
