@@ -77,6 +77,12 @@ def test_a_replaced_line_changes_alone_in_the_users_names_and_indentation() -> N
     assert got == edited(region_text(EDIT_USER, "Shop.collect"), EDIT_SLOW_LINE, EDIT_FAST_LINE)
 
 
+def test_tabs_and_crlf_line_ends_are_the_users() -> None:
+    src = "def f(xs):\r\n\t# c\r\n\tout = []\r\n\tfor x in xs:\r\n\t\tout = out + [x]\r\n\treturn out\r\n"
+    c, lines = candidate(src, "f", lambda x: diff(x, x.replace("v1 = v1 + [v2]", "v1.append(v2)")))
+    assert user_suggestion(c, set(), lines) == src.replace("out = out + [x]", "out.append(x)")
+
+
 def test_an_insertion_goes_before_its_line_after_docstring_and_comments() -> None:
     c, lines = candidate(EDIT_USER, "Shop.collect", lambda x: Script((Hunk(1, 1, ("    v1 = list(v1)",)),)))
     got = user_suggestion(c, set(), lines)
@@ -139,6 +145,8 @@ def test_the_hook_shows_exactly_the_edited_line(tmp_path: Path, capsys: pytest.C
     assert (hint.start_line, hint.end_line, hint.function) == (6, 17, "Shop.collect")
     assert hint.original == region_text(EDIT_USER, "Shop.collect")
     assert hint.suggestion == edited(hint.original, EDIT_SLOW_LINE, EDIT_FAST_LINE)
+    speculative = load_runtime(tiny_edit_bundle(), RuntimeConfig(min_precision=0.0, speculative=True))
+    assert speculative.suggest("shop.py", EDIT_USER, [(16, 16)], top_k=4) == [hint]  # drafts change no output
 
     file = tmp_path / "shop.py"
     file.write_text(EDIT_USER + "\n\n" + EDIT_MALFORMED + "\n\n" + EDIT_UNCHANGED)
