@@ -214,12 +214,19 @@ def lay_on_lines(region_lines: Sequence[str], code: str, canonical_code: str, ca
         if first < pos:
             raise NotOnLines(f"hunk {h.start}-{h.end} overlaps the previous one on the user's lines")
         j = h.start + shift
-        replacement = [prefix(line) + line.lstrip(" ") + newline if line.strip() else newline
+        covered = [k for k in range(h.start, h.end) if canonical[k].strip()]
+        # a replacement's lines take their columns from its first line; an insertion's from the lines around it
+        before, nxt = (covered[0] + 1, None) if covered else (h.start, _next_line(canonical, h.end))
+        replacement = [prefix(line, before, nxt) + line.lstrip(" ") + newline if line.strip() else newline
                        for line in user_out[j : j + len(h.lines)]]
         result += lines[pos:first] + replacement
         pos = last
         shift += len(h.lines) - (h.end - h.start)
     return "".join(result + lines[pos:])
+
+
+def _next_line(canonical: list[str], k: int) -> int | None:
+    return next((i for i in range(k, len(canonical)) if canonical[i].strip()), None)
 
 
 def _place(start: int, end: int, canonical: list[str], spans: list[Span | None],
@@ -254,27 +261,32 @@ def _place(start: int, end: int, canonical: list[str], spans: list[Span | None],
 
 
 class _Indents:
-    """The user's indentation for a canonical depth: what the region uses at that depth, else extrapolated."""
+    """The user's indentation for a canonical depth near a hunk: the prefix of the nearest line at that depth
+    before it (or the line an insertion precedes), deeper depths extended by the region's unit. Nearest, not
+    region-wide: ``else:`` + ``if`` prints as ``elif``, so a depth means another column inside such a chain."""
 
     def __init__(self, canonical: list[str], spans: list[Span | None], region_lines: Sequence[str]) -> None:
-        self.known: dict[int, str] = {}
+        self.known: list[tuple[int, str] | None] = []  # per canonical line: (depth, the user's prefix)
         for line, span in zip(canonical, spans, strict=True):
-            if span is not None and line.strip():
-                text = region_lines[span[0] - 1]
-                self.known.setdefault(_depth(line), text[: len(text) - len(text.lstrip(" \t"))])
-        base = self.known.get(0, "")
-        one = self.known.get(1)
+            if span is None or not line.strip():
+                self.known.append(None)
+                continue
+            text = region_lines[span[0] - 1]
+            self.known.append((_depth(line), text[: len(text) - len(text.lstrip(" \t"))]))
+        base = next((p for k in self.known if k is not None and k[0] == 0 for p in [k[1]]), "")
+        one = next((p for k in self.known if k is not None and k[0] == 1 for p in [k[1]]), None)
         self.unit = one[len(base):] if one is not None and one.startswith(base) and len(one) > len(base) else "    "
 
-    def __call__(self, line: str) -> str:
+    def __call__(self, line: str, before: int, nxt: int | None = None) -> str:
+        """The prefix for ``line`` placed after canonical line ``before - 1`` (and, for an insertion, before
+        canonical line ``nxt``)."""
         depth = _depth(line)
-        if depth in self.known:
-            return self.known[depth]
-        below = [d for d in self.known if d < depth]
-        if not below:
-            return self.unit * depth
-        d = max(below)
-        return self.known[d] + self.unit * (depth - d)
+        if nxt is not None and (k := self.known[nxt]) is not None and k[0] == depth:
+            return k[1]
+        for known in reversed(self.known[: max(before, 0)]):
+            if known is not None and known[0] <= depth:
+                return known[1] + self.unit * (depth - known[0])
+        return self.unit * depth
 
 
 def _depth(line: str) -> int:
@@ -297,6 +309,23 @@ def region_file_lines(region: CodeRegion, file_lines: Sequence[str] | None) -> l
     return [region.indent + line if line.strip() else line for line in io.StringIO(region.code, newline="")]
 
 
+def place(region: CodeRegion, canonical_code: str, canonical_out: str, restored: str,
+          file_lines: Sequence[str] | None = None) -> tuple[str, str]:
+    """``lay_on_lines`` for a region, checked: (the region's new lines in the file, the same at column 0).
+    NotOnLines also when the result, comments and all, does not canonicalise as ``restored`` does (what the model
+    proposed, in the user's names)."""
+    laid = lay_on_lines(region_file_lines(region, file_lines), region.code, canonical_code, canonical_out, restored)
+    col0 = "".join(line[len(region.indent):] if line.startswith(region.indent) else line
+                   for line in io.StringIO(laid, newline=""))
+    try:
+        same = canonicalize(col0).code == canonicalize(restored).code
+    except CanonicalError:
+        same = False
+    if not same:
+        raise NotOnLines("the laid lines do not read as the model's program")
+    return laid, col0
+
+
 def edit_suggestion(region: CodeRegion, canonical: Canonical, output: str, avoid: set[str] | frozenset[str],
                     file_lines: Sequence[str] | None = None) -> tuple[str | None, str]:
     """(the region's new lines in the user's file, or None; why not). ``output`` is the canonical region with the
@@ -307,21 +336,13 @@ def edit_suggestion(region: CodeRegion, canonical: Canonical, output: str, avoid
     try:
         out = unparse(parse(output))  # ast.unparse's layout: the lines decanonicalize prints
         restored = decanonicalize(out, canonical, avoid=avoid)
-        proposed = canonicalize(restored).code
-        if proposed == canonical.code:
+        if canonicalize(restored).code == canonical.code:
             return None, "only names or layout"
     except CanonicalError:
         return None, "does not parse"
     try:
-        laid = lay_on_lines(region_file_lines(region, file_lines), region.code, canonical.code, out, restored)
+        laid, col0 = place(region, canonical.code, out, restored, file_lines)
     except NotOnLines:
-        return None, NOT_ON_LINES
-    col0 = "".join(line[len(region.indent):] if line.startswith(region.indent) else line
-                   for line in io.StringIO(laid, newline=""))
-    try:
-        if canonicalize(col0).code != proposed:
-            return None, NOT_ON_LINES
-    except CanonicalError:
         return None, NOT_ON_LINES
     why = refusal(region.code, col0, canonical.code, out)
     return (None, why) if why is not None else (laid, "")
