@@ -19,6 +19,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from speedhints.model_export.canonical import CanonicalError, canonicalize, decanonicalize, parse, unparse
 from speedhints.model_export.editscript import Hunk, Script, apply, split_lines
@@ -31,8 +32,9 @@ from speedhints.training.data.convert import DEFAULT_DATA, read_problems
 def solutions(data: Path, limit: int) -> list[str]:
     out: list[str] = []
     for problem in read_problems(data):
-        for sol in problem.get("solutions", []):  # type: ignore[attr-defined]
-            code = sol.get("code", "")
+        sols = problem.get("solutions")
+        for sol in sols if isinstance(sols, list) else []:
+            code = str(sol.get("code", ""))
             try:
                 check_python3(code)
             except BadInput:
@@ -56,7 +58,7 @@ def scripts(x: str) -> list[tuple[str, Script]]:
     return out
 
 
-def measure(codes: list[str]) -> dict[str, object]:
+def measure(codes: list[str]) -> dict[str, Any]:
     tried: Counter[str] = Counter()
     placed: Counter[str] = Counter()
     why: Counter[str] = Counter()
@@ -129,9 +131,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{m['canonical_lines_with_source']} of {m['canonical_lines']} canonical lines know their source lines")
     for kind in ("replace", "insert"):
         t, p = m[f"{kind}_tried"], m[f"{kind}_placed"]
-        print(f"  {kind:8s} one line: {p} of {t} placed ({p / max(1, t):.1%})")  # type: ignore[operator]
+        print(f"  {kind:8s} one line: {p} of {t} placed ({p / max(1, t):.1%})")
     print(f"  skipped (program does not parse): {m['scripts_skipped_unparsable']}")
-    for reason, n in m["not_placed"].items():  # type: ignore[attr-defined]
+    for reason, n in m["not_placed"].items():
         print(f"  not placed: {n:6d}  {reason}")
     return 0
 
