@@ -20,6 +20,8 @@ from typing import Any
 import click
 import numpy as np
 
+from speedhints.extras import needs
+
 BATCHES = (1, 8, 64)
 
 
@@ -59,6 +61,7 @@ def bench() -> None:
 def decode(checkpoint: Path | None, bundle_path: Path | None, train_steps: int, draft_len: int, threads: int,
            repeats: int, as_json: bool) -> int:
     """Compare plain greedy and speculative decoding at batch 1, 8, 64 on short and long functions."""
+    needs("torch", "onnx")
     from speedhints.model_export.bundle import BundleError, load_bundle
 
     log = (lambda s: click.echo(s, err=True)) if as_json else click.echo
