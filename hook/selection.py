@@ -97,7 +97,7 @@ def expand_named(names: Sequence[str]) -> list[str]:
 
 
 def _python_files_under(folder: str) -> list[str]:
-    found = []
+    found: list[str] = []
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
         found.extend(os.path.join(root, n) for n in sorted(names) if n.endswith(PYTHON_SUFFIXES))
