@@ -81,3 +81,15 @@ def test_train_help_and_readme_agree_on_the_cpu_preset(capsys: pytest.CaptureFix
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert f"cpu (2+2 layers, {steps}" in help_text and f"layers at the paper's width, {steps}" in readme
     assert " h on " not in help_text and " min on " not in help_text  # the time is the README's, measured
+
+
+def test_a_normal_install_carries_every_subpackage() -> None:
+    # A folder with __init__.py missing from [tool.setuptools] packages works in the checkout (editable) and is
+    # absent after `pip install .`: the fresh-install failure this issue is about
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed, found = set(tool["packages"]), set()
+    for package, folder in tool["package-dir"].items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder)
+            found.add(".".join([package, *rel.parts]))
+    assert found - listed == set()
