@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from speedhints.model_export.bundle import sha256_file
+from speedhints.training.data.similarity import code_tokens, rouge_n
 from speedhints.training.dataset import PairRecord
 from speedhints.training.evaluation.inputs import EvalInput
-from speedhints.training.data.similarity import code_tokens, rouge_n
 
 
 @dataclass(frozen=True)

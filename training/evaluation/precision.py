@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from speedhints.model_export.atlas import LatentPrecision, wilson_lower_bound
-from speedhints.training.data.convert import DEFAULT_DATA, REPO_ROOT
+from speedhints.training.data.convert import DEFAULT_DATA, DEFAULT_WORK, REPO_ROOT
 
 SPLITS_TABLE = REPO_ROOT / "training" / "corpus" / "splits.tsv"
 SCALED_TABLE = REPO_ROOT / "training" / "corpus" / "scaled_inputs.tsv"
-DEFAULT_PRECISION_WORK = REPO_ROOT / "work" / "precision"
+DEFAULT_PRECISION_WORK = DEFAULT_WORK / "precision"
 LOG = "candidates.jsonl"
 
 
