@@ -61,9 +61,17 @@ def family(name: str) -> Family:
 # The families register here, after Family exists (they import it). The order is fixed: append new families at
 # the end, never rename one (names are keys in training/corpus/synth_pairs.tsv).
 from . import (  # noqa: E402
+    bisect_linear,
+    comprehension_loop,
+    counter_count,
     deque_popleft,
     dict_keys_membership,
+    heapq_min_remove,
+    input_alias,
+    join_concat,
+    method_alias,
     pow_mod,
+    print_per_item,
     set_membership,
     stdin_read_split,
     stdin_readline,
@@ -76,4 +84,12 @@ FAMILIES.extend([
     dict_keys_membership.FAMILY,
     deque_popleft.FAMILY,
     pow_mod.FAMILY,
+    join_concat.FAMILY,
+    counter_count.FAMILY,
+    heapq_min_remove.FAMILY,
+    bisect_linear.FAMILY,
+    comprehension_loop.FAMILY,
+    method_alias.FAMILY,
+    input_alias.FAMILY,
+    print_per_item.FAMILY,
 ])

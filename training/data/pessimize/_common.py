@@ -332,3 +332,56 @@ def as_list(iterable: ast.expr | None) -> ast.expr:
     if isinstance(iterable, ast.ListComp):
         return iterable
     return call("list", iterable)
+
+
+# Builtins that read an iterable argument without changing it or keeping it.
+READING_BUILTINS = frozenset({"len", "sum", "min", "max", "sorted", "list", "tuple", "set", "frozenset", "any", "all",
+                              "enumerate", "zip", "reversed", "str", "repr", "print", "range", "abs", "bool", "dict",
+                              "map", "filter", "collections.Counter", "int", "float"})
+READING_METHODS = frozenset({"count", "index", "copy"})
+
+
+def is_read_only_use(links: dict[ast.AST, ast.AST], names: Names, use: ast.Name) -> bool:
+    """``use`` reads a container without changing it and without letting anything else hold it: an item or
+    slice, iteration, ``len``-like builtins, comparison, arithmetic (a new object), ``count``/``index``."""
+    parent = links.get(use)
+    if isinstance(parent, ast.Subscript):
+        return parent.value is use and isinstance(parent.ctx, ast.Load)
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return parent.iter is use
+    if isinstance(parent, ast.Compare | ast.BinOp):
+        return True
+    if isinstance(parent, ast.Call):
+        return use in parent.args and names.dotted(parent.func) in READING_BUILTINS and not (
+            names.dotted(parent.func) in {"map", "filter"} and parent.args[0] is use)
+    if isinstance(parent, ast.Attribute) and parent.value is use:
+        method = method_call(links, use)
+        return method is not None and method[0] in READING_METHODS
+    return False
+
+
+def is_list_construction(names: Names, value: ast.AST | None) -> bool:
+    """``[...]``, a list comprehension, ``list(...)``, ``sorted(...)`` or ``<expr>.split(...)`` (a new list)."""
+    if isinstance(value, (ast.List, ast.ListComp)):
+        return True
+    if isinstance(value, ast.Call):
+        if names.dotted(value.func) in {"list", "sorted"}:
+            return True
+        return isinstance(value.func, ast.Attribute) and value.func.attr == "split" and names.dotted(value.func) is None
+    return False
+
+
+def remove_statement(links: dict[ast.AST, ast.AST], stmt: ast.stmt) -> None:
+    """Delete ``stmt`` from its block, leaving ``pass`` when the block would be empty."""
+    body, index = statement_list(links[stmt], stmt)
+    del body[index]
+    if not body:
+        body.append(ast.Pass())
+
+
+def simple_expression(expr: ast.AST) -> bool:
+    """No calls, no assignment expressions, no nested scopes, no yields: evaluating it again changes nothing."""
+    return not any(
+        isinstance(n, (ast.Call, ast.NamedExpr, ast.Lambda, ast.Yield, ast.YieldFrom, ast.Await, *COMPREHENSIONS))
+        for n in preorder(expr)
+    )

@@ -1,0 +1,67 @@
+from pess_helpers import assert_same_output, normal, only_variant, variants_of
+
+PIECES = """
+n = int(input())
+out = []
+for i in range(n):
+    out.append(str(i * i))
+    out.append(',')
+print(''.join(out))
+"""
+
+
+def test_join_becomes_string_concatenation():
+    variant = only_variant("join_concat", PIECES)
+    assert variant == normal("""
+        n = int(input())
+        out = ''
+        for i in range(n):
+            out += str(i * i)
+            out += ','
+        print(out)
+        """)
+    assert_same_output(PIECES, variant, ["0\n", "5\n"])
+
+
+def test_join_refuses_other_uses_separators_and_nested_scopes():
+    sized = "out = []\nfor i in range(3):\n    out.append('a')\nprint(''.join(out), len(out))"
+    assert variants_of("join_concat", sized) == []
+    spaced = "out = []\nfor i in range(3):\n    out.append('a')\nprint(' '.join(out))"
+    assert variants_of("join_concat", spaced) == []
+    # `out += s` inside a nested function would make `out` local to it: UnboundLocalError
+    nested = """
+        out = []
+        def add(s):
+            out.append(s)
+        for i in range(3):
+            add('x')
+        print(''.join(out))
+        """
+    assert variants_of("join_concat", nested) == []
+    aliased = "out = []\nkeep = out\nfor i in range(3):\n    out.append('a')\nprint(''.join(keep))"
+    assert variants_of("join_concat", aliased) == []
+
+
+ROWS = """
+a = list(map(int, input().split()))
+print(' '.join(map(str, a)))
+words = input().split()
+print('\\n'.join(words))
+"""
+
+
+def test_joined_print_becomes_a_print_per_item():
+    found = variants_of("print_per_item", ROWS)
+    assert found == [
+        normal(ROWS.replace("print(' '.join(map(str, a)))", "for x in a:\n    print(x, end=' ')\nprint()")),
+        normal(ROWS.replace("print('\\n'.join(words))", "for x in words:\n    print(x)")),
+    ]
+    for variant in found:  # the tokens are the same; the whitespace between them is not
+        assert_same_output(ROWS, variant, ["1 2 3\nab cd\n", "7\nz\n", "\n\n"], judged=True)
+
+
+def test_joined_print_refuses_other_separators_and_arguments():
+    assert variants_of("print_per_item", "a = ['x', 'y']\nprint(', '.join(a))") == []
+    assert variants_of("print_per_item", "a = ['x', 'y']\nprint(' '.join(a), end='')") == []
+    assert variants_of("print_per_item", "a = [1, 2]\nprint(' '.join(map(repr, a)))") == []
+    assert variants_of("print_per_item", "print = len\na = ['x']\nprint(' '.join(a))") == []
