@@ -82,3 +82,37 @@ def test_input_alias_refuses_uses_that_see_the_difference():
     assert variants_of("input_alias", to_eof) == []  # at end of input the builtin raises EOFError
     local = "import sys\ndef f():\n    input = sys.stdin.readline\n    return int(input())\nprint(f())"
     assert variants_of("input_alias", local) == []
+
+
+TABLE = "n = int(input())\ndp = [0] * (n + 1)\ngrid = [[''] * n for _ in range(2)]\nprint(dp, grid, 2 * [None])\n"
+
+
+def test_repeated_literal_list_becomes_a_comprehension():
+    found = variants_of("list_repeat_comprehension", TABLE)
+    assert found == [
+        normal(TABLE.replace("[0] * (n + 1)", "[0 for _ in range(n + 1)]")),
+        normal(TABLE.replace("[''] * n", "['' for _ in range(n)]")),
+        normal(TABLE.replace("2 * [None]", "[None for _ in range(2)]")),
+    ]
+    for variant in found:
+        assert_same_output(TABLE, variant, ["3\n", "0\n"])
+
+
+def test_repeated_list_refuses_mutable_or_computed_items():
+    assert variants_of("list_repeat_comprehension", "n = 2\nrows = [[]] * n\nrows[0].append(1)\nprint(rows)") == []
+    assert variants_of("list_repeat_comprehension", "n = 2\nprint([n + 1] * n)") == []
+    assert variants_of("list_repeat_comprehension", "range = list\nprint([0] * 2)") == []
+
+
+WRITES = "import sys\nfor i in range(int(input())):\n    sys.stdout.write(str(i) + '\\n')\nk = sys.stdout.write('.')\n"
+
+
+def test_stdout_write_becomes_print_without_end():
+    variant = only_variant("stdout_write", WRITES)
+    assert variant == normal(WRITES.replace("sys.stdout.write(str(i) + '\\n')", "print(str(i) + '\\n', end='')"))
+    assert_same_output(WRITES, variant, ["3\n", "0\n"])
+
+
+def test_stdout_write_refuses_a_used_result_and_an_own_print():
+    assert variants_of("stdout_write", "import sys\nk = sys.stdout.write('ab')\nprint(k)") == []
+    assert variants_of("stdout_write", "import sys\nprint = len\nsys.stdout.write('ab')") == []

@@ -61,20 +61,29 @@ def family(name: str) -> Family:
 # The families register here, after Family exists (they import it). The order is fixed: append new families at
 # the end, never rename one (names are keys in training/corpus/synth_pairs.tsv).
 from . import (  # noqa: E402
+    any_all_loop,
     bisect_linear,
     comprehension_loop,
     counter_count,
     deque_popleft,
     dict_keys_membership,
+    early_break,
+    enumerate_index,
     heapq_min_remove,
+    hoist_call,
+    hoist_len,
     input_alias,
     join_concat,
+    list_repeat_comprehension,
     method_alias,
     pow_mod,
     print_per_item,
     set_membership,
+    sort_per_iteration,
     stdin_read_split,
     stdin_readline,
+    stdout_write,
+    sum_loop,
 )
 
 FAMILIES.extend([
@@ -92,4 +101,13 @@ FAMILIES.extend([
     method_alias.FAMILY,
     input_alias.FAMILY,
     print_per_item.FAMILY,
+    hoist_len.FAMILY,
+    hoist_call.FAMILY,
+    sort_per_iteration.FAMILY,
+    early_break.FAMILY,
+    any_all_loop.FAMILY,
+    enumerate_index.FAMILY,
+    sum_loop.FAMILY,
+    list_repeat_comprehension.FAMILY,
+    stdout_write.FAMILY,
 ])

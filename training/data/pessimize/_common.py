@@ -385,3 +385,78 @@ def simple_expression(expr: ast.AST) -> bool:
         isinstance(n, (ast.Call, ast.NamedExpr, ast.Lambda, ast.Yield, ast.YieldFrom, ast.Await, *COMPREHENSIONS))
         for n in preorder(expr)
     )
+
+
+SCALAR_CONVERTERS = frozenset({"int", "float", "str"})
+
+
+def has_immutable_items(names: Names, value: ast.AST | None) -> bool:
+    """``value`` builds a new list (or string) whose items are ints, floats or strings, which nothing can change:
+    ``list(map(int, ...))``, ``sorted(map(int, ...))``, ``[int(x) for ...]``, ``<str>.split()``, ``input()``."""
+    if isinstance(value, ast.Call):
+        func = names.dotted(value.func)
+        if func in {"list", "sorted", "tuple"} and len(value.args) == 1:
+            inner = value.args[0]
+            if isinstance(inner, ast.Call) and names.dotted(inner.func) == "map" and len(inner.args) == 2:
+                return names.dotted(inner.args[0]) in SCALAR_CONVERTERS
+            return has_immutable_items(names, inner) and func != "tuple"
+        if func == "input":
+            return True
+        if isinstance(value.func, ast.Attribute) and func is None and value.func.attr in {"split", "strip", "rstrip"}:
+            return True  # a str method's result: a str or a list of str (a bytes receiver gives bytes: immutable too)
+    if isinstance(value, ast.ListComp):
+        return isinstance(value.elt, ast.Call) and names.dotted(value.elt.func) in SCALAR_CONVERTERS
+    return False
+
+
+def has_int_items(names: Names, value: ast.AST | None) -> bool:
+    """``value`` builds a new list of ints: ``list(map(int, ...))``, ``sorted(map(int, ...))``, ``[int(x) ...]``."""
+    if isinstance(value, ast.Call) and names.dotted(value.func) in {"list", "sorted"} and len(value.args) == 1:
+        inner = value.args[0]
+        return isinstance(inner, ast.Call) and names.dotted(inner.func) == "map" and len(inner.args) == 2 and (
+            names.dotted(inner.args[0]) == "int")
+    if isinstance(value, ast.ListComp):
+        return isinstance(value.elt, ast.Call) and names.dotted(value.elt.func) == "int"
+    return False
+
+
+def single_binding(names: Names, links: dict[ast.AST, ast.AST], name: str) -> ast.expr | None:
+    """The value of the one plain assignment that binds ``name`` in the whole program, else None."""
+    targets = names.plain_variable(name)
+    if targets is None or len(targets) != 1:
+        return None
+    return assigned_value(links, targets[0])
+
+
+# Expressions that neither raise on ordinary values nor do anything but compute: names, literals, comparisons,
+# boolean logic, + - * and bit operations. A loop that now runs past the point where the original stopped
+# evaluates them on more items; these cannot crash where the original would not have reached.
+_QUIET_NODES = (ast.Name, ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.Tuple, ast.Load,
+                ast.boolop, ast.cmpop, ast.unaryop, ast.Add, ast.Sub, ast.Mult, ast.BitAnd, ast.BitOr, ast.BitXor)
+
+
+def quiet_expression(expr: ast.AST) -> bool:
+    for node in preorder(expr):
+        if not isinstance(node, _QUIET_NODES):
+            return False
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.BitAnd,
+                                                                     ast.BitOr, ast.BitXor)):
+            return False
+        if isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+            return False  # `1 in "abc"` raises
+    return True
+
+
+def names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in preorder(node) if isinstance(n, ast.Name)}
+
+
+def exhaustible(names: Names, links: dict[ast.AST, ast.AST], iterable: ast.expr) -> bool:
+    """Iterating ``iterable`` to its end does nothing but iterate: ``range(...)`` of quiet arguments, or a variable
+    bound only to new lists (exhausting a list changes nothing, unlike a generator or a file)."""
+    if isinstance(iterable, ast.Call) and names.dotted(iterable.func) == "range":
+        return not iterable.keywords and all(quiet_expression(a) for a in iterable.args)
+    if isinstance(iterable, ast.Name):
+        targets = names.plain_variable(iterable.id)
+        return bool(targets) and all(is_list_construction(names, assigned_value(links, t)) for t in targets)
+    return False
