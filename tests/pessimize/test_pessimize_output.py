@@ -65,3 +65,50 @@ def test_joined_print_refuses_other_separators_and_arguments():
     assert variants_of("print_per_item", "a = ['x', 'y']\nprint(' '.join(a), end='')") == []
     assert variants_of("print_per_item", "a = [1, 2]\nprint(' '.join(map(repr, a)))") == []
     assert variants_of("print_per_item", "print = len\na = ['x']\nprint(' '.join(a))") == []
+
+
+BUFFERED = """
+def solve():
+    ans = []
+    n = int(input())
+    for i in range(n):
+        a, b = map(int, input().split())
+        ans.append(a + b)
+        ans.append(i)
+    print('\\n'.join(map(str, ans)))
+solve()
+"""
+
+
+def test_buffered_answers_are_printed_one_by_one():
+    variant = only_variant("print_buffered", BUFFERED)
+    assert variant == normal("""
+        def solve():
+            n = int(input())
+            for i in range(n):
+                a, b = map(int, input().split())
+                print(a + b)
+                print(i)
+        solve()
+        """)
+    assert_same_output(BUFFERED, variant, ["2\n1 2\n3 4\n", "0\n"], judged=True)
+    spaced = "res = []\nfor t in range(int(input())):\n    res.append(str(t * 2))\nprint(' '.join(res))\n"
+    variant = only_variant("print_buffered", spaced)
+    assert variant == normal("for t in range(int(input())):\n    print(str(t * 2), end=' ')\nprint()")
+    assert_same_output(spaced, variant, ["3\n", "0\n"], judged=True)
+
+
+def test_buffered_refuses_other_output_early_exits_and_changing_items():
+    interleaved = "ans = []\nfor i in range(3):\n    ans.append(str(i))\n    print('step')\nprint('\\n'.join(ans))"
+    assert variants_of("print_buffered", interleaved) == []  # the answers would come before 'step' lines
+    exits = ("import sys\nans = []\nfor i in range(3):\n    ans.append(str(i))\n    if i == 1:\n        sys.exit()\n"
+             "print('\\n'.join(ans))")
+    assert variants_of("print_buffered", exits) == []  # the original prints nothing
+    returns = ("def f():\n    ans = []\n    for i in range(3):\n        ans.append(str(i))\n        if i:\n"
+               "            return\n    print(' '.join(ans))\nf()")
+    assert variants_of("print_buffered", returns) == []
+    changed = ("ans = []\nrow = [1]\nfor i in range(2):\n    ans.append(row)\n    row.append(i)\n"
+               "print(' '.join(map(str, ans)))")
+    assert variants_of("print_buffered", changed) == []  # the list printed at the end has grown
+    printed_in_loop = "ans = []\nfor i in range(2):\n    ans.append(str(i))\n    print(' '.join(ans))"
+    assert variants_of("print_buffered", printed_in_loop) == []

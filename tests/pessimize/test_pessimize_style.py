@@ -116,3 +116,59 @@ def test_stdout_write_becomes_print_without_end():
 def test_stdout_write_refuses_a_used_result_and_an_own_print():
     assert variants_of("stdout_write", "import sys\nk = sys.stdout.write('ab')\nprint(k)") == []
     assert variants_of("stdout_write", "import sys\nprint = len\nsys.stdout.write('ab')") == []
+
+
+MAIN = """
+import sys
+
+def solve(a):
+    return sum(a)
+
+def main():
+    global calls
+    n = int(input())
+    total = 0
+    for i in range(n):
+        a = list(map(int, input().split()))
+        total += solve(a)
+        calls += 1
+    print(total, calls)
+
+calls = 0
+if __name__ == '__main__':
+    main()
+"""
+
+
+def test_main_body_moves_to_module_level():
+    variant = only_variant("main_to_module", MAIN)
+    assert variant == normal("""
+        import sys
+
+        def solve(a):
+            return sum(a)
+        calls = 0
+        if __name__ == '__main__':
+            n = int(input())
+            total = 0
+            for i in range(n):
+                a = list(map(int, input().split()))
+                total += solve(a)
+                calls += 1
+            print(total, calls)
+        """)
+    assert_same_output(MAIN, variant, ["2\n1 2\n3\n", "0\n"])
+
+
+def test_main_refuses_returns_clashing_globals_and_other_uses():
+    returns = "def main():\n    n = int(input())\n    if n:\n        return\n    print(n)\nmain()"
+    assert variants_of("main_to_module", returns) == []
+    clash = "n = 5\ndef show():\n    print(n)\ndef main():\n    n = 1\n    show()\nmain()"
+    assert variants_of("main_to_module", clash) == []  # show() would print 1 instead of 5
+    twice = "def main():\n    x = 1\n    print(x)\nmain()\nmain()"
+    assert variants_of("main_to_module", twice) == []
+    threaded = "import threading\ndef main():\n    x = 1\n    print(x)\nthreading.Thread(target=main).start()"
+    assert variants_of("main_to_module", threaded) == []
+    closure = ("def main():\n    x = 1\n    def inc():\n        nonlocal x\n        x += 1\n    inc()\n    print(x)\n"
+               "main()")
+    assert variants_of("main_to_module", closure) == []

@@ -75,8 +75,10 @@ from . import (  # noqa: E402
     input_alias,
     join_concat,
     list_repeat_comprehension,
+    main_to_module,
     method_alias,
     pow_mod,
+    print_buffered,
     print_per_item,
     set_membership,
     sort_per_iteration,
@@ -110,4 +112,6 @@ FAMILIES.extend([
     sum_loop.FAMILY,
     list_repeat_comprehension.FAMILY,
     stdout_write.FAMILY,
+    main_to_module.FAMILY,
+    print_buffered.FAMILY,
 ])

@@ -460,3 +460,69 @@ def exhaustible(names: Names, links: dict[ast.AST, ast.AST], iterable: ast.expr)
         targets = names.plain_variable(iterable.id)
         return bool(targets) and all(is_list_construction(names, assigned_value(links, t)) for t in targets)
     return False
+
+
+def own_scope_nodes(scope: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of ``scope``'s body that run in its own namespace: nested functions, lambdas, classes and
+    comprehensions are not entered (their headers' defaults and decorators are, as they run in ``scope``)."""
+    stack = list(reversed(getattr(scope, "body", [])))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            children: list[ast.AST] = [*node.decorator_list, *node.args.defaults,
+                                       *(d for d in node.args.kw_defaults if d is not None)]
+        elif isinstance(node, ast.Lambda):
+            children = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+        elif isinstance(node, ast.ClassDef):
+            children = [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
+        elif isinstance(node, COMPREHENSIONS):
+            children = [node.generators[0].iter]
+        else:
+            children = list(ast.iter_child_nodes(node))
+        stack.extend(reversed(children))
+
+
+def local_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Names bound in ``function``'s own namespace: parameters, assignments, loop and ``with`` targets, nested
+    defs and classes, imports, ``except ... as``."""
+    args = function.args
+    out = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    out |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    for node in own_scope_nodes(function):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            out.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            out |= {a.asname or a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            out.add(node.name)
+    return out
+
+
+def is_global_reference(links: dict[ast.AST, ast.AST], node: ast.Name, name: str,
+                        cache: dict[ast.AST, set[str]] | None = None) -> bool:
+    """Does ``name`` at ``node`` mean the module's global? Not when an enclosing function binds it locally (and
+    does not declare it ``global``), nor when an enclosing comprehension or lambda binds it."""
+    cache = {} if cache is None else cache
+    child, current = node, links.get(node)
+    while current is not None and not isinstance(current, ast.Module):
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if current not in cache:
+                declared = {n for s in own_scope_nodes(current) if isinstance(s, ast.Global) for n in s.names}
+                cache[current] = local_names(current) - declared
+            if name in cache[current] and child not in (*current.decorator_list, *current.args.defaults):
+                return False
+        elif isinstance(current, ast.Lambda):
+            args = current.args
+            if name in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
+                        if a is not None}:
+                return False
+        elif isinstance(current, COMPREHENSIONS):
+            first_iter = set(preorder(current.generators[0].iter))
+            if node not in first_iter and any(name in {n.id for n in preorder(g.target) if isinstance(n, ast.Name)}
+                                              for g in current.generators):
+                return False
+        child, current = current, links.get(current)
+    return True

@@ -16,8 +16,8 @@ from . import Family
 from ._common import Names, call, load, parents, per_site, preorder, statement_list, store
 
 
-def _joined(names: Names, stmt: ast.AST) -> tuple[str, ast.expr] | None:
-    """(separator, what to iterate) for ``print(SEP.join(items))``."""
+def joined_print(names: Names, stmt: ast.AST) -> tuple[str, ast.expr, bool] | None:
+    """(separator, what to iterate, whether through ``map(str, ...)``) for ``print(SEP.join(items))``."""
     if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
         return None
     if names.dotted(stmt.value.func) != "print":
@@ -30,22 +30,22 @@ def _joined(names: Names, stmt: ast.AST) -> tuple[str, ast.expr] | None:
             and isinstance(join.func.value, ast.Constant) and join.func.value.value in (" ", "\n")
             and len(join.args) == 1 and not join.keywords):
         return None
-    items = join.args[0]
+    separator, items = join.func.value.value, join.args[0]
     if isinstance(items, ast.Call) and names.dotted(items.func) == "map" and len(items.args) == 2:
-        if names.dotted(items.args[0]) == "str" and not isinstance(items.args[1], ast.Starred):
-            return join.func.value.value, items.args[1]
+        if names.dotted(items.args[0]) == "str" and not items.keywords and not isinstance(items.args[1], ast.Starred):
+            return separator, items.args[1], True
         return None
-    return (join.func.value.value, items) if isinstance(items, ast.Name) else None
+    return (separator, items, False) if isinstance(items, ast.Name) else None
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
     names = Names(tree)
-    sites = [n for n in preorder(tree) if _joined(names, n) is not None]
+    sites = [n for n in preorder(tree) if joined_print(names, n) is not None]
 
     def rewrite(clone: ast.Module, stmt: ast.Expr) -> None:
-        found = _joined(names, stmt)
+        found = joined_print(names, stmt)
         assert found is not None
-        separator, items = found
+        separator, items, _mapped = found
         item = names.fresh("x")
         per_item = call("print", load(item))
         if separator == " ":
