@@ -110,5 +110,7 @@ def test_buffered_refuses_other_output_early_exits_and_changing_items():
     changed = ("ans = []\nrow = [1]\nfor i in range(2):\n    ans.append(row)\n    row.append(i)\n"
                "print(' '.join(map(str, ans)))")
     assert variants_of("print_buffered", changed) == []  # the list printed at the end has grown
+    prompted = "ans = []\nfor i in range(2):\n    ans.append(input('? '))\nprint(' '.join(ans))"
+    assert variants_of("print_buffered", prompted) == []  # the prompts would interleave with the answers
     printed_in_loop = "ans = []\nfor i in range(2):\n    ans.append(str(i))\n    print(' '.join(ans))"
     assert variants_of("print_buffered", printed_in_loop) == []

@@ -49,6 +49,10 @@ def test_method_alias_refuses_a_rebound_receiver_or_other_uses():
     assert variants_of("method_alias", passed) == []
     elsewhere = "out = []\npush = out.append\ndef f():\n    for i in range(3):\n        push(i)\nf()\nprint(out)"
     assert variants_of("method_alias", elsewhere) == []
+    # at t == 1 the loop skips the alias: push still appends to the list of t == 0
+    skipped = ("for t in range(3):\n    out = []\n    if t == 1:\n        continue\n    push = out.append\n"
+               "    for i in range(2):\n        push(i)\n    print(out)")
+    assert variants_of("method_alias", skipped) == []
 
 
 FAST_INPUT = """

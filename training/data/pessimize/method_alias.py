@@ -1,9 +1,10 @@
 """A bound-method alias (``append = out.append``) -> the attribute looked up on every call (``out.append(x)``).
 
 Precondition: the alias is bound once, by ``alias = obj.method`` (or ``alias = module.obj.method`` for an imported
-module such as ``sys.stdout.write``), where ``obj`` is a variable bound once in the same function (or an import);
-every read of the alias is a call ``alias(...)`` in that same function, one of them in a loop. ``obj`` never
-changes, so ``obj.method`` is the same bound method at every call. The alias line goes.
+module such as ``sys.stdout.write``), where ``obj`` is a variable bound once in the same function, earlier in the
+same block with no jump between (so the alias is always remade from the current ``obj``), or an import; every read
+of the alias is a call ``alias(...)`` in that same function, one of them in a loop. ``obj`` never changes, so
+``obj.method`` is the same bound method at every call. The alias line goes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ._common import (
     per_site,
     remove_statement,
     scope_of,
+    statement_list,
 )
 
 
@@ -40,7 +42,22 @@ def _stable_receiver(names: Names, links: dict[ast.AST, ast.AST], value: ast.Att
     if value.value is not root:  # obj.x.method: the attribute x could change
         return False
     targets = names.plain_variable(root.id)
-    return targets is not None and len(targets) == 1 and scope_of(links, targets[0]) is scope
+    return targets is not None and len(targets) == 1 and scope_of(links, targets[0]) is scope and _bound_just_before(
+        links, targets[0], value)
+
+
+def _bound_just_before(links: dict[ast.AST, ast.AST], receiver: ast.Name, alias_value: ast.AST) -> bool:
+    """The receiver's assignment and the alias are statements of one block, receiver first, with no jump between
+    them: whenever the receiver is (re)bound, the alias is (re)made from it before anything else happens."""
+    first, second = enclosing_statement(links, receiver), enclosing_statement(links, alias_value)
+    if links.get(first) is not links.get(second):
+        return False
+    body, i = statement_list(links[first], first)
+    if second not in body or body.index(second) < i:
+        return False
+    between = body[i + 1:body.index(second)]
+    jumps = (ast.Continue, ast.Break, ast.Return, ast.Raise, ast.Try, ast.TryStar)
+    return not any(isinstance(n, jumps) for stmt in between for n in ast.walk(stmt))
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:

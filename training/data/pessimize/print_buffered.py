@@ -1,15 +1,15 @@
 """Answers collected in a list and printed once -> printed one by one as they are found: ``ans.append(x)`` ...
 ``print('\\n'.join(map(str, ans)))`` becomes ``print(x)`` at each append (``print(x, end=' ')`` for a space).
 
-Behaviour is the judge's, as for ``print_per_item``: the same tokens in the same order (no blank line for an
-empty list, a trailing space for a space separator). Precondition: ``ans`` is bound once, to ``[]``, in the same
-block as the final print and before it; every read of ``ans`` is ``ans.append(x)`` as a statement or that one
+Behaviour is the judge's, as for ``print_per_item``: the same tokens in the same order (no blank line for an empty
+list, a trailing space for a space separator). Precondition: ``ans`` is bound once, to ``[]``, in the same block as
+the final print and before it; every read of ``ans`` is ``ans.append(x)`` as a statement or that one
 ``print(SEP.join(ans))`` / ``print(SEP.join(map(str, ans)))`` (``SEP`` a space or a newline), a statement of the
-block's own top level, after every append; the program writes nothing else (no other ``print``, no ``stdout``,
-no ``exit``) and, in a function, has no ``return``/``yield`` there: so the items reach the output in the same
-order, with nothing between them. With ``map(str, ...)`` each appended value must be a fresh immutable value
-(a literal, arithmetic, an f-string, ``str()``/``int()``/``len()``... of anything): a list appended and changed
-afterwards would print differently.
+block's own top level, after every append; the program writes nothing else (no other ``print``, no ``stdout``, no
+``input`` prompt, no ``exit``) and, in a function, has no ``return``/``yield`` there: so the items reach the output
+in the same order, with nothing between them. With ``map(str, ...)`` each appended value must be a fresh immutable
+value (a literal, arithmetic, an f-string, ``str()``/``int()``/``len()``... of anything): a list appended and
+changed afterwards would print differently.
 """
 
 from __future__ import annotations
@@ -95,6 +95,9 @@ def _writes_elsewhere(tree: ast.Module, final: ast.Expr) -> bool:
             return True
         if isinstance(node, ast.Attribute) and node.attr in {"stdout", "_exit", "exit", "write"}:
             return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "input" and (
+                node.args or node.keywords):
+            return True  # a prompt is written to stdout
     return False
 
 
