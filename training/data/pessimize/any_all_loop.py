@@ -17,6 +17,7 @@ from ._common import (
     Names,
     exhaustible,
     facts,
+    index_loop,
     load,
     names_in,
     parents,
@@ -44,7 +45,8 @@ def _call(names: Names, links: dict[ast.AST, ast.AST], stmt: ast.AST) -> ast.Cal
     loop = gen.generators[0]
     if not (isinstance(loop.target, ast.Name) and exhaustible(names, links, loop.iter)):
         return None
-    if not all(quiet_expression(e) for e in (gen.elt, *loop.ifs)):
+    indexed = index_loop(names, links, loop.target, loop.iter)
+    if not all(quiet_expression(e, indexed) for e in (gen.elt, *loop.ifs)):
         return None
     if isinstance(stmt, ast.Assign) and stmt.targets[0].id in names_in(gen):  # type: ignore[attr-defined]
         return None

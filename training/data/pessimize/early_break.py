@@ -14,7 +14,17 @@ from __future__ import annotations
 import ast
 
 from . import Family
-from ._common import COMPREHENSIONS, Names, exhaustible, facts, names_in, per_site, preorder, quiet_expression
+from ._common import (
+    COMPREHENSIONS,
+    Names,
+    exhaustible,
+    facts,
+    index_loop,
+    names_in,
+    per_site,
+    preorder,
+    quiet_expression,
+)
 
 
 def _eligible(names: Names, links: dict[ast.AST, ast.AST], tree: ast.Module, loop: ast.AST) -> bool:
@@ -28,7 +38,9 @@ def _eligible(names: Names, links: dict[ast.AST, ast.AST], tree: ast.Module, loo
     if not all(isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
                and isinstance(s.value, ast.Constant) for s in settings):
         return False
-    if not (isinstance(loop.target, ast.Name) and quiet_expression(test.test) and exhaustible(names, links, loop.iter)):
+    indexed = index_loop(names, links, loop.target, loop.iter)
+    if not (isinstance(loop.target, ast.Name) and quiet_expression(test.test, indexed)
+            and exhaustible(names, links, loop.iter)):
         return False
     variable = loop.target.id
     set_names = {s.targets[0].id for s in settings}  # type: ignore[attr-defined]
