@@ -82,6 +82,7 @@ def family(name: str) -> Family:
 # the end, never rename one (names are keys in training/corpus/synth_pairs.tsv).
 from . import (  # noqa: E402
     any_all_loop,
+    append_concat,
     bisect_linear,
     comprehension_loop,
     counter_count,
@@ -92,6 +93,7 @@ from . import (  # noqa: E402
     heapq_min_remove,
     hoist_call,
     hoist_len,
+    index_iteration,
     input_alias,
     join_concat,
     list_repeat_comprehension,
@@ -99,6 +101,7 @@ from . import (  # noqa: E402
     main_to_module,
     memo_dict_removal,
     method_alias,
+    min_max_sorted,
     pow_mod,
     prefix_sum_slice,
     print_buffered,
@@ -140,4 +143,7 @@ FAMILIES.extend([
     prefix_sum_slice.FAMILY,
     lru_cache_removal.FAMILY,
     memo_dict_removal.FAMILY,
+    append_concat.FAMILY,
+    index_iteration.FAMILY,
+    min_max_sorted.FAMILY,
 ])
