@@ -17,15 +17,10 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
 
+from ._family import Family
 
-@dataclass(frozen=True)
-class Family:
-    name: str  # stable identifier, used in training/corpus/synth_pairs.tsv: "set_membership"
-    label: str  # the inverse edit, what the model learns: "list membership -> set"
-    transform: Callable[[ast.Module], list[ast.Module]]
+__all__ = ["FAMILIES", "Family", "family", "variants"]
 
 
 def variants(source: str, family: Family, limit: int = 8) -> list[str]:
@@ -78,7 +73,7 @@ def family(name: str) -> Family:
     raise KeyError(f"no pessimizer family {name!r}; known: {', '.join(f.name for f in FAMILIES)}")
 
 
-# The families register here, after Family exists (they import it). The order is fixed: append new families at
+# The families register here. The order is fixed: append new families at
 # the end, never rename one (names are keys in training/corpus/synth_pairs.tsv).
 from . import (  # noqa: E402
     any_all_loop,

@@ -511,7 +511,7 @@ def exhaustible(names: Names, links: dict[ast.AST, ast.AST], iterable: ast.expr)
     if isinstance(iterable, ast.Call) and names.dotted(iterable.func) == "range":
         return not iterable.keywords and all(quiet_expression(a) for a in iterable.args)
     if isinstance(iterable, ast.Name):
-        targets = names.plain_variable(iterable.id)
+        targets = names.plain_variable(iterable.id) or []
         return bool(targets) and all(
             is_list_construction(names, v := assigned_value(links, t)) or has_immutable_items(names, v) for t in targets
         )
@@ -562,7 +562,8 @@ def is_global_reference(links: dict[ast.AST, ast.AST], node: ast.Name, name: str
     """Does ``name`` at ``node`` mean the module's global? Not when an enclosing function binds it locally (and
     does not declare it ``global``), nor when an enclosing comprehension or lambda binds it."""
     cache = {} if cache is None else cache
-    child, current = node, links.get(node)
+    child: ast.AST = node
+    current = links.get(node)
     while current is not None and not isinstance(current, ast.Module):
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if current not in cache:
@@ -577,8 +578,7 @@ def is_global_reference(links: dict[ast.AST, ast.AST], node: ast.Name, name: str
                 return False
         elif isinstance(current, COMPREHENSIONS):
             first_iter = set(preorder(current.generators[0].iter))
-            if node not in first_iter and any(name in {n.id for n in preorder(g.target) if isinstance(n, ast.Name)}
-                                              for g in current.generators):
+            if node not in first_iter and any(name in names_in(g.target) for g in current.generators):
                 return False
         child, current = current, links.get(current)
     return True

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import copy
 
-from . import Family
 from ._common import (
     Names,
     exhaustible,
@@ -27,6 +26,7 @@ from ._common import (
     statement_list,
     store,
 )
+from ._family import Family
 
 
 def _call(names: Names, links: dict[ast.AST, ast.AST], stmt: ast.AST) -> ast.Call | None:
@@ -60,7 +60,7 @@ def transform(tree: ast.Module) -> list[ast.Module]:
     def rewrite(clone: ast.Module, stmt: ast.If | ast.Assign) -> None:
         expr = stmt.test if isinstance(stmt, ast.If) else stmt.value  # checked on the original by _call
         assert isinstance(expr, ast.Call)
-        is_any = expr.func.id == "any" if isinstance(expr.func, ast.Name) else expr.func.attr == "any"
+        is_any = names.dotted(expr.func) == "any"
         gen = copy.deepcopy(expr.args[0])
         assert isinstance(gen, ast.GeneratorExp)
         loop = gen.generators[0]

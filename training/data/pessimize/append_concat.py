@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     COMPREHENSIONS,
     Names,
@@ -35,6 +34,7 @@ from ._common import (
     statement_list,
     store,
 )
+from ._family import Family
 
 LAZY = frozenset({"map", "filter", "zip", "enumerate", "reversed"})
 EAGER = frozenset({"list", "sorted", "sum", "max", "min", "set", "tuple", "any", "all", "print", "len", "dict",

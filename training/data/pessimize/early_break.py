@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     COMPREHENSIONS,
     Names,
@@ -25,6 +24,7 @@ from ._common import (
     preorder,
     quiet_expression,
 )
+from ._family import Family
 
 
 def _eligible(names: Names, links: dict[ast.AST, ast.AST], tree: ast.Module, loop: ast.AST) -> bool:
@@ -69,8 +69,8 @@ def _rebound_first(links: dict[ast.AST, ast.AST], node: ast.AST, variable: str, 
         if (isinstance(current, ast.For) and isinstance(current.target, ast.Name) and current.target.id == variable
                 and id(current) not in ancestors and (child is current.target or child in current.body)):
             return True
-        own = isinstance(current, COMPREHENSIONS) and any(variable in names_in(g.target) for g in current.generators)
-        if own and node not in set(preorder(current.generators[0].iter)):  # type: ignore[union-attr]
+        if isinstance(current, COMPREHENSIONS) and any(variable in names_in(g.target) for g in current.generators) and (
+                node not in set(preorder(current.generators[0].iter))):
             return True  # a comprehension's own variable of the same name (its first iterable is outside)
         child, current = current, links.get(current)
     return False

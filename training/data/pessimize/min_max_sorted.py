@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import call, facts, parents, per_site, preorder, replace_node
+from ._family import Family
 from ._stdin import has_try
 
 
