@@ -1,15 +1,17 @@
 """Every family on a slice of real solutions: each variant parses, compiles, differs from the original, the same
 source gives the same variants again, and no family changes the tree it is given (the families of one program
-share it). Reads a few hundred solutions of the shared corpus (skipped without it)."""
+share it). Reads a few hundred solutions of the shared corpus (the corpus_path fixture: skipped without it,
+a failure in CI)."""
 
 from __future__ import annotations
 
 import ast
 import warnings
+from pathlib import Path
 
 import pytest
 
-from speedhints.training.data.convert import DEFAULT_DATA, convert_source
+from speedhints.training.data.convert import convert_source
 from speedhints.training.data.pessimize import FAMILIES, _parse, variants
 from speedhints.training.data.pessimize.coverage import corpus_sources
 
@@ -18,11 +20,9 @@ TWICE = 40  # sources whose variants are made twice, to check they come out the 
 
 
 @pytest.fixture(scope="module")
-def real_sources() -> list[str]:
-    if not DEFAULT_DATA.is_file():
-        pytest.skip(f"the corpus is not at {DEFAULT_DATA} (it lives in ../shared beside the repository)")
+def real_sources(corpus_path: Path) -> list[str]:
     out = []
-    for python2 in corpus_sources(DEFAULT_DATA, limit=SLICE, per_problem=2):
+    for python2 in corpus_sources(corpus_path, limit=SLICE, per_problem=2):
         code, _reason = convert_source(python2)
         if code is not None:
             out.append(code)
