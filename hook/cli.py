@@ -30,9 +30,9 @@ from speedhints.hook import suggester as suggester_factory
 from speedhints.hook.cache import HintCache, default_cache_dir
 from speedhints.hook.config import ConfigError, find_pyproject, load_config
 from speedhints.hook.diffs import DiffError
-from speedhints.hook.engine import CheckResult, FileToCheck, Skipped, run_check
+from speedhints.hook.engine import CheckResult, FileToCheck, Progress, Skipped, run_check
 from speedhints.hook.git import GitError, GitRepo
-from speedhints.hook.render import FORMATS, render_github, render_json, render_text, stop_message
+from speedhints.hook.render import FORMATS, render_explain, render_github, render_json, render_text, stop_message
 from speedhints.hook.selection import SelectionError, excluded, load_all, select
 from speedhints.model_export.bundle import BundleError
 
@@ -44,6 +44,13 @@ from speedhints.model_export.bundle import BundleError
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--fail-on-hints", is_flag=True, help="Exit 1 when any hint is shown.")
+@click.option(
+    "--explain",
+    "-v",
+    "explain",
+    is_flag=True,
+    help="Say, for every region, why it shows what it shows (and what the model's candidates were refused for).",
+)
 @click.option("--top-k", type=int, default=None, help="Hints asked of the model per function [config: top-k].")
 @click.option("--min-score", type=float, default=None, help="Hide hints scored lower [config: min-score].")
 @click.option("--disable-latent", "disabled", multiple=True, help="Latent id or label never to show (repeatable).")
@@ -65,6 +72,7 @@ def check(
     fmt: str,
     color: str,
     fail_on_hints: bool,
+    explain: bool,
     top_k: int | None,
     min_score: float | None,
     disabled: tuple[str, ...],
@@ -108,13 +116,14 @@ def check(
             model,
             cache,
             started=started,
+            progress=_progress_printer(started) if sys.stderr.isatty() else None,
         )
     except (ConfigError, BundleError, GitError, DiffError, SelectionError) as exc:
         click.echo(f"speedhints: {exc}", err=True)
         return 2
     # Unreadable files first, in the order they were named; the others were still checked.
     result.skipped[:0] = [Skipped(item.wanted.path, item.problem or "") for item in loaded if item.text is None]
-    _print(result, fmt, _use_color(color), config.time_budget)
+    _print(result, fmt, _use_color(color), config.time_budget, explain)
     return 1 if fail_on_hints and result.hints else 0
 
 
@@ -124,9 +133,21 @@ def _use_color(choice: str) -> bool:
     return choice == "always"
 
 
-def _print(result: CheckResult, fmt: str, color: bool, budget: float) -> None:
+def _progress_printer(started: float, after: float = 1.0) -> Progress:
+    """Progress on the terminal (stderr) once a run has taken ``after`` seconds; the line is erased at the end."""
+
+    def show(done: int, total: int) -> None:
+        if time.monotonic() - started < after:
+            return
+        end = "\r\x1b[K" if done >= total else ""
+        click.echo(f"\rspeedhints: {done}/{total} regions checked{end}", err=True, nl=False)
+
+    return show
+
+
+def _print(result: CheckResult, fmt: str, color: bool, budget: float, explain: bool) -> None:
     if fmt == "json":
-        click.echo(render_json(result, budget))
+        click.echo(render_json(result, budget, explain))
         return
     if fmt == "github":
         out = render_github(result, budget)
@@ -140,3 +161,5 @@ def _print(result: CheckResult, fmt: str, color: bool, budget: float) -> None:
         click.echo(out, color=color)
     if result.stopped:
         click.echo(stop_message(result, budget), err=True)
+    if explain:
+        click.echo(("\n" if out else "") + render_explain(result))
