@@ -49,7 +49,8 @@ class RegionOutcome:
     name: str  # "f", "Cls.meth", "<module>"
     start: int  # first line, 1-based (as in hook/regions.py and model_export/regions.py)
     end: int
-    hints: int = 0  # hints kept (after merging duplicates)
+    passed: int = 0  # candidates that passed every check (passed + sum(dropped) = the latents asked, per region)
+    hints: int = 0  # hints kept: the passed candidates, several latents giving the same code merged into one
     dropped: Counter[str] = field(default_factory=Counter)  # reason key -> count
     detail: str = ""  # one line for a region reason, e.g. "312 tokens, the model reads at most 256"
 

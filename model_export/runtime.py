@@ -269,6 +269,7 @@ class OnnxSuggester:
             if suggestion is None:
                 outcome.drop(why)
                 continue
+            outcome.passed += 1
             original = "".join(lines[c.region.start - 1 : c.region.end])
             if not original.endswith("\n"):
                 original += "\n"
