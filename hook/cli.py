@@ -139,8 +139,9 @@ def _progress_printer(started: float, after: float = 1.0) -> Progress:
     def show(done: int, total: int) -> None:
         if time.monotonic() - started < after:
             return
-        end = "\r\x1b[K" if done >= total else ""
-        click.echo(f"\rspeedhints: {done}/{total} regions checked{end}", err=True, nl=False)
+        end = "\r\x1b[K" if done >= total else ""  # erase the line when done: the output follows
+        sys.stderr.write(f"\rspeedhints: {done}/{total} regions checked{end}")  # not click.echo: it strips \x1b
+        sys.stderr.flush()
 
     return show
 

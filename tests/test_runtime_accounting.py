@@ -3,7 +3,9 @@ asked the model for is either kept or counted under a reason; nothing is lost wi
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from export_fixtures import tiny_bundle
@@ -126,3 +128,26 @@ def test_a_gated_latent_is_counted_and_never_decoded() -> None:
     report = gated.report("m.py", SLOW, [(1, 6)], top_k=4)
     [outcome] = report.regions.values()
     assert (dict(outcome.dropped), report.hints, gated.last_stats.calls) == ({BELOW_PRECISION: 4}, [], 0)
+
+
+def test_the_hooks_json_totals_the_real_runtimes_drops(
+    runtime: OnnxSuggester, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from speedhints.cli import main
+
+    file = tmp_path / "shop.py"
+    file.write_text(USER + "\n\n" + long_function(runtime))
+    argv = ["check", "--all", "--no-cache", "--bundle", str(tiny_bundle()), "--format", "json", "--explain"]
+    assert main([*argv, str(file)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    explain = {e["function"]: e for e in payload["explain"]}
+    assert set(explain) == {"<module>", "keep_known", "summed"}
+    assert explain["summed"]["dropped"] == {TOO_LONG: 1}
+    assert explain["summed"]["verdict"] == "nothing shown: too long for the model"
+    totals: Counter[str] = Counter()
+    for e in payload["explain"]:
+        totals.update(e["dropped"])
+    assert payload["dropped"] == dropped_json(totals) and payload["dropped"][TOO_LONG] == 1
+    # keep_known's 4 latents: each either shown (merged duplicates aside) or counted.
+    assert sum(explain["keep_known"]["dropped"].values()) + explain["keep_known"]["shown"] <= 4
+    assert sum(explain["keep_known"]["dropped"].values()) >= 1
