@@ -142,12 +142,17 @@ def run_check(
 
         answers = _ask_model(model, item, [r for r, _, _ in pending], config.top_k, deadline, clock, advance, spent)
         done = before + len(pending)
+        failures: set[str] = set()
         for (region, key, report), answer in zip(pending, answers, strict=True):
             if answer is None:
                 _unchecked(result, report)
             elif isinstance(answer, str):
                 report.failed = answer
-                result.skipped.append(Skipped(item.path, f"model failed on {region.name}: {answer}"))
+                if answer not in failures:  # one line per failure, however many regions it cost
+                    failures.add(answer)
+                    n = answers.count(answer)
+                    where = region.name if n == 1 else f"{n} regions"
+                    result.skipped.append(Skipped(item.path, f"model failed on {where}: {answer}"))
             else:
                 hints, dropped = answer
                 cache.put(key, hints, region.start, dropped)

@@ -174,3 +174,15 @@ def test_progress_is_shown_only_once_a_run_is_long(capsys: pytest.CaptureFixture
     slow(3, 10)
     slow(10, 10)
     assert capsys.readouterr().err == "\rspeedhints: 3/10 regions checked\rspeedhints: 10/10 regions checked\r\x1b[K"
+
+
+def test_a_model_failure_on_a_file_is_one_line_and_explained(
+    double: ReportingDouble, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*args: object, **kwargs: object) -> SuggestReport:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(double, "report", boom)
+    rc, out, err = run_check(capsys, "--all", "--explain", "app/m.py")
+    assert (rc, err) == (0, "app/m.py: skipped: model failed on 6 regions: RuntimeError: boom\n")
+    assert out.splitlines()[0] == "app/m.py:1-7 f: model failed: RuntimeError: boom"
