@@ -48,7 +48,7 @@ from speedhints.model_export.plausibility import refusal
 from speedhints.model_export.prefix_check import cannot_parse_whatever_follows
 from speedhints.model_export.regions import CodeRegion, source_lines, touched_regions
 from speedhints.model_export.source import parse_python
-from speedhints.model_export.tokenizer import NL, CodeTokenizer
+from speedhints.model_export.tokenizer import NL, CodeTokenizer, LineDecoder
 
 
 @dataclass(frozen=True)
@@ -241,9 +241,12 @@ class OnnxSuggester:
         z = self.codebook[[latent for _, latent, _ in rows]]
         limits = [min(int(self.config.max_growth * len(s)) + 16, self.spec.max_len - 1) for s in sources]
         doomed: set[int] = set()  # rows stopped at a line no continuation can make parse
+        texts: dict[int, LineDecoder] = {}
 
         def stop(row: int, out: list[int]) -> bool:
-            if cannot_parse_whatever_follows(self.tokenizer.decode(out)):
+            text = texts.setdefault(row, self.tokenizer.line_decoder()).feed(out)
+            # The first line alone is never doomed (its error is on the last line): nothing to parse yet.
+            if text.count("\n") > 1 and cannot_parse_whatever_follows(text):
                 doomed.add(row)
             return row in doomed
 

@@ -3,6 +3,7 @@ continuation makes valid (that would lose a hint), and it must stop the ones tha
 
 from __future__ import annotations
 
+import random
 import sysconfig
 from pathlib import Path
 
@@ -64,8 +65,10 @@ def test_no_prefix_of_real_code_is_stopped(module: str) -> None:
             ids = tok.encode(canonicalize(region.code).code)
         except CanonicalError:
             continue
+        lines = tok.line_decoder()
         for i in (i for i, t in enumerate(ids) if t == newline):
             prefix = tok.decode(ids[: i + 1])
+            assert lines.feed(ids[: i + 1]) == prefix  # what the runtime checks, decoded a line at a time
             assert not cannot_parse_whatever_follows(prefix), (region.name, prefix[-300:])
             checked += 1
     assert checked > 500
@@ -87,3 +90,16 @@ def test_greedy_stops_a_row_where_asked() -> None:
     first_line = full[0].index(rt.newline_id) + 1
     assert cut[0] == full[0][:first_line] and cut[1] == full[1]
     assert asked.count(0) == 1 and asked.count(1) == full[1].count(rt.newline_id)
+
+
+def test_line_decoder_equals_decode_on_any_output() -> None:
+    """Model output can be any ids (specials, stray DEDENTs, bytes cut mid-character): fed a line at a time, the
+    decoder gives what decode gives for the whole prefix."""
+    tok = CodeTokenizer.load(load_bundle(None).file(fmt.TOKENIZER))
+    newline = tok.tokenizer.token_to_id(NL)
+    rng = random.Random(0)
+    for _ in range(200):
+        ids = [rng.choice([newline, rng.randrange(tok.vocab_size)]) for _ in range(rng.randrange(1, 80))] + [newline]
+        lines = tok.line_decoder()
+        for i in (i for i, t in enumerate(ids) if t == newline):
+            assert lines.feed(ids[: i + 1]) == tok.decode(ids[: i + 1])
