@@ -3,6 +3,9 @@
 Exit codes: 0 (hints are advice), 1 with --fail-on-hints when a hint is shown, 2 for usage errors, a bad
 configuration, or a missing or broken model bundle (one line on stderr, never a traceback).
 
+``--explain`` / ``-v`` says for every region why it shows what it shows (render.verdict); the JSON output always
+totals what the runtime dropped, by reason. A run longer than a second shows progress on stderr if it is a terminal.
+
 Configuration (every key optional; command-line flags override)::
 
     [tool.speedhints]
@@ -49,7 +52,7 @@ from speedhints.model_export.bundle import BundleError
     "-v",
     "explain",
     is_flag=True,
-    help="Say, for every region, why it shows what it shows (and what the model's candidates were refused for).",
+    help="Say, for every region, why it shows what it shows (text: after the hints; json: an 'explain' list).",
 )
 @click.option("--top-k", type=int, default=None, help="Hints asked of the model per function [config: top-k].")
 @click.option("--min-score", type=float, default=None, help="Hide hints scored lower [config: min-score].")
