@@ -157,8 +157,13 @@ class OnnxSuggester:
                 continue
             prepared.append((region, canonical, ids))
         if prepared:
-            candidates = self._decode(prepared, top_k, out.regions, deadline, clock, progress)
-            out.hints = self.hints(path, source, candidates, out.regions)
+            # Each batch is checked as soon as it is decoded, so the deadline before the next batch counts the
+            # checks too. Hints merge only within a region, and a region never spans two batches.
+            def check(batch: list[Candidate]) -> None:
+                out.hints.extend(self.hints(path, source, batch, out.regions))
+
+            self._decode(prepared, top_k, out.regions, deadline, clock, progress, check)
+            out.hints.sort(key=lambda h: (-h.score, h.start_line, h.latent))
         self.last_dropped = out.dropped()  # this call's drops, all regions together
         return out
 
@@ -174,7 +179,7 @@ class OnnxSuggester:
 
     def candidates(self, prepared: Sequence[tuple[CodeRegion, Canonical, list[int]]], top_k: int) -> list[Candidate]:
         """The finished candidates of the top-k latents of every prepared region."""
-        return self._decode(prepared, top_k, {}, None, time.monotonic, None)
+        return self._decode(prepared, top_k, {}, None, time.monotonic, None, None)
 
     def _decode(
         self,
@@ -184,6 +189,7 @@ class OnnxSuggester:
         deadline: float | None,
         clock: Callable[[], float],
         progress: Callable[[int], None] | None,
+        on_batch: Callable[[list[Candidate]], None] | None = None,
     ) -> list[Candidate]:
         """Decode in batches of regions of similar length (a region's latents always share a batch).
 
@@ -207,7 +213,10 @@ class OnnxSuggester:
                 for region, _, _ in (item for group in chosen for item in group):
                     outcomes.setdefault((region.start, region.end), _outcome(region)).drop(TIME_BUDGET)
                 continue
-            out += self._decode_batch(chosen, k, outcomes, stats)
+            decoded = self._decode_batch(chosen, k, outcomes, stats)
+            if on_batch is not None:
+                on_batch(decoded)
+            out += decoded
             if progress is not None:
                 progress(sum(len(g) for g in chosen))
         self.last_stats = stats
