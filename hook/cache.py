@@ -55,25 +55,30 @@ class HintCache:
         entry = self.get_entry(key, path, region_start)
         return None if entry is None else entry[0]
 
-    def get_entry(self, key: str, path: str, region_start: int) -> tuple[list[Hint], dict[str, int]] | None:
-        """(hints, dropped: reason -> count) for ``key``; None on a miss."""
+    def get_entry(self, key: str, path: str, region_start: int) -> tuple[list[Hint], dict[str, int], str] | None:
+        """(hints, dropped: reason -> count, detail of a region reason) for ``key``; None on a miss."""
         if self.directory is None:
             return None
         try:
             stored = json.loads(self._file(key).read_text(encoding="utf-8"))
             hints = [_from_stored(item, path, region_start) for item in stored["hints"]]
             dropped = {str(k): int(v) for k, v in stored["dropped"].items()}
+            detail = str(stored.get("detail", ""))
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             self.misses += 1
             return None
         self.hits += 1
-        return hints, dropped
+        return hints, dropped, detail
 
-    def put(self, key: str, hints: list[Hint], region_start: int, dropped: Mapping[str, int] | None = None) -> None:
+    def put(
+        self, key: str, hints: list[Hint], region_start: int, dropped: Mapping[str, int] | None = None, detail: str = ""
+    ) -> None:
         if self.directory is None:
             return
         target = self._file(key)
-        payload = json.dumps({"hints": [_to_stored(h, region_start) for h in hints], "dropped": dict(dropped or {})})
+        payload = json.dumps(
+            {"hints": [_to_stored(h, region_start) for h in hints], "dropped": dict(dropped or {}), "detail": detail}
+        )
         tmp: str | None = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -51,6 +51,7 @@ class RegionReport:
     hidden: Counter[str] = field(default_factory=Counter)  # hints the model gave that the settings hid, by why
     dropped: Counter[str] = field(default_factory=Counter)  # what the runtime dropped, by reason key
     failed: str = ""  # the model raised on this region (one line)
+    detail: str = ""  # of a region reason, e.g. "312 tokens, the model reads at most 256"
 
 
 @dataclass
@@ -124,6 +125,7 @@ def run_check(
             result.from_cache += 1
             report.from_cache = True
             report.dropped.update(entry[1])
+            report.detail = entry[2]
             _show(result, entry[0], region, report, config, ignores)
             done += 1
         if not pending:
@@ -154,8 +156,8 @@ def run_check(
                     where = region.name if n == 1 else f"{n} regions"
                     result.skipped.append(Skipped(item.path, f"model failed on {where}: {answer}"))
             else:
-                hints, dropped = answer
-                cache.put(key, hints, region.start, dropped)
+                hints, dropped, report.detail = answer
+                cache.put(key, hints, region.start, dropped, report.detail)
                 report.dropped.update(dropped)
                 _show(result, hints, region, report, config, ignores)
         if progress is not None:
@@ -165,8 +167,9 @@ def run_check(
     return result
 
 
-# Per region: (hints, dropped by reason), None when the time budget left it unchecked, or why the model failed.
-Answer = tuple[list[Hint], dict[str, int]] | None | str
+# Per region: (hints, dropped by reason, detail), None when the time budget left it unchecked, or why the model
+# failed.
+Answer = tuple[list[Hint], dict[str, int], str] | None | str
 
 
 def _ask_model(
@@ -201,7 +204,8 @@ def _ask_model(
             if outcome is not None and outcome.dropped.get(TIME_BUDGET):
                 answers.append(None)
             else:
-                answers.append((_inside(got.hints, region, item.path), dict(outcome.dropped) if outcome else {}))
+                found = (dict(outcome.dropped), outcome.detail) if outcome else ({}, "")
+                answers.append((_inside(got.hints, region, item.path), *found))
         return answers
     answers = []
     for region in regions:  # a plain Suggester: one call per region, the budget checked before each
@@ -215,7 +219,7 @@ def _ask_model(
         except Exception as exc:  # a model failure on one region must not hide the others' hints
             answers.append(_one_line(exc))
             continue
-        answers.append((_inside(hints, region, item.path), {}))
+        answers.append((_inside(hints, region, item.path), {}, ""))
         progress(1)
     return answers
 

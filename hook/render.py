@@ -103,7 +103,7 @@ def verdict(report: RegionReport) -> str:
         return f"nothing shown: hidden by your settings ({_counts(dict(report.hidden))})"
     region = [r for r in REGION_REASONS if dropped.get(r)]
     if region:
-        return f"nothing shown: {region[0]}"
+        return f"nothing shown: {region[0]}" + (f" ({report.detail})" if report.detail else "")
     unchanged = {k: v for k, v in dropped.items() if k in UNCHANGED}
     unsure = {k: v for k, v in dropped.items() if k == BELOW_PRECISION}
     refused = {k: v for k, v in dropped.items() if k not in UNCHANGED and k != BELOW_PRECISION}

@@ -53,7 +53,7 @@ app/m.py:10-11 g: nothing shown: nothing to improve, no latent changed the code 
 app/m.py:14-15 h: nothing shown: every candidate that changed the code was refused (does not parse 2, new effect 1; \
 no change 1)
 app/m.py:18-19 k: nothing shown: the model is unsure (below precision 3, no change 1)
-app/m.py:22-23 big: nothing shown: too long for the model
+app/m.py:22-23 big: nothing shown: too long for the model (300 tokens, the model reads at most 256)
 app/m.py:26-28 m: nothing shown: hidden by your settings (ignore comment 1)
 """
 TOTALS = {"no change": 10, "below precision": 3, "does not parse": 3, "new effect": 1, "only names or layout": 1,
@@ -89,6 +89,8 @@ class ReportingDouble(RuleSuggester):
                 outcome = out.regions[(region.start, region.end)] = RegionOutcome(region.name, region.start, region.end)
                 late = deadline is not None and clock() >= deadline
                 outcome.dropped.update({TIME_BUDGET: 1} if late else DROPS.get(region.name, {}))
+                if region.name == "big":
+                    outcome.detail = "300 tokens, the model reads at most 256"
         return out
 
 

@@ -143,7 +143,8 @@ def test_the_hooks_json_totals_the_real_runtimes_drops(
     explain = {e["function"]: e for e in payload["explain"]}
     assert set(explain) == {"<module>", "keep_known", "summed"}
     assert explain["summed"]["dropped"] == {TOO_LONG: 1}
-    assert explain["summed"]["verdict"] == "nothing shown: too long for the model"
+    assert explain["summed"]["verdict"].startswith("nothing shown: too long for the model (")
+    assert explain["summed"]["verdict"].endswith(f"tokens, the model reads at most {runtime.spec.max_len})")
     totals: Counter[str] = Counter()
     for e in payload["explain"]:
         totals.update(e["dropped"])
