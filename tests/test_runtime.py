@@ -20,14 +20,15 @@ from speedhints.model_export.canonical import canonicalize
 from speedhints.model_export.regions import regions, touched_regions
 from speedhints.model_export.runtime import Candidate, OnnxSuggester, load_runtime, reindent, user_suggestion
 
-# The user's version of the fixture's first training input: other names, a comment, other layout.
+# The user's version of the fixture's first training input: other names, a comment outside the function, other
+# layout (a comment inside would have to survive the hint: plausibility refuses a hint that deletes it).
 USER = '''import os
 
 # not touched
 LIMIT = 3
 
 
-def keep_known(names, allowed):  # which names are allowed
+def keep_known(names, allowed):
     kept = []
     for name in names:
         if name in allowed:
