@@ -42,9 +42,10 @@ import ast
 import builtins
 import functools
 import warnings
+from dataclasses import dataclass
 
 from speedhints.model_export.constants import runaway as runaway_constants
-from speedhints.model_export.flow import unbound_reads
+from speedhints.model_export.flow import UnboundRead, unbound_reads
 from speedhints.model_export.kept import changed_exports, deleted_comments, deleted_docstrings, rewritten_constants
 from speedhints.model_export.similarity import code_tokens, rouge_n
 from speedhints.model_export.source import parse_python, parse_quietly
@@ -117,16 +118,17 @@ def refusal(original: str, suggestion: str, canonical_in: str, canonical_out: st
     added = _effects(after) - _effects(before)
     if added:
         return f"new effect: {sorted(added)[0]}"
-    undefined = _undefined(before, after)
+    facts = _input_facts(original)
+    undefined = _undefined(facts.unbound, after)
     if undefined:
         return f"undefined name: {undefined}"
-    runaway = _new(runaway_constants(after), runaway_constants(before))
+    runaway = _new(runaway_constants(after), facts.runaway)
     if runaway:
         return f"runaway constant: {runaway}"
     misused = _numbers_as_containers(after) - _numbers_as_containers(before)
     if misused:
         return f"number as container: {sorted(misused)[0]}"
-    impossible = _new(type_errors(after), type_errors(before))
+    impossible = _new(type_errors(after), facts.type_errors)
     if impossible:
         return f"type error: {impossible}"
     constants = rewritten_constants(before, after, top_level=not is_function)
@@ -182,13 +184,26 @@ def _compiles(code: str) -> str | None:
     return None
 
 
-def _undefined(before: ast.Module, after: ast.Module) -> str | None:
+@dataclass(frozen=True)
+class _InputFacts:
+    unbound: list[UnboundRead]
+    runaway: list[str]
+    type_errors: list[str]
+
+
+@functools.lru_cache(maxsize=16)
+def _input_facts(original: str) -> _InputFacts:
+    """What the input itself has, found once per region (the runtime checks up to 64 candidates of each)."""
+    before = parse_python(original)
+    return _InputFacts(unbound_reads(before), runaway_constants(before), type_errors(before))
+
+
+def _undefined(provided: list[UnboundRead], after: ast.Module) -> str | None:
     """A name the suggestion reads where some path has not bound it, that the input does not read so too.
 
     Names the input reads without binding them come from around the region (globals of the file, other
     functions): the context provides them. A local read before its binding is an error whatever the context
     holds, so it is excused only if the input had the same local read."""
-    provided = unbound_reads(before)
     anywhere = {r.name for r in provided}
     as_local = {r.name for r in provided if r.local}
     for r in unbound_reads(after):
