@@ -135,8 +135,11 @@ def _owner(stmts: list[_Stmt], line: int, own_line: bool) -> int | None:
 
 # -- constants ---------------------------------------------------------------------------------------------------
 def _is_literal(node: ast.expr) -> bool:
+    """A constant value: literals, arithmetic of them, displays of them, and named constants (``csv.QUOTE_ALL``)."""
     if isinstance(node, ast.Constant):
         return True
+    if isinstance(node, ast.Attribute):
+        return isinstance(node.value, ast.Name) or (isinstance(node.value, ast.Attribute) and _is_literal(node.value))
     if isinstance(node, ast.UnaryOp):
         return _is_literal(node.operand)
     if isinstance(node, ast.BinOp):

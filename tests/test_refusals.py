@@ -231,6 +231,15 @@ def test_a_hint_that_drops_the_docstring_or_an_untouched_comment_is_refused() ->
     assert _why(DOCUMENTED, no_comments) == "deletes comment: # in order of xs"
 
 
+def test_a_comment_on_an_unchanged_def_line_must_survive() -> None:
+    # The runtime's own fixture once had this comment; the hint it showed dropped it.
+    user = "def keep_known(names, allowed):  # which names are allowed\n    kept = []\n    for name in names:\n" \
+           "        if name in allowed:\n            kept.append(name)\n    return kept\n"
+    hint = user.replace("  # which names are allowed\n", "\n    allowed = set(allowed)\n")
+    assert _why(user, hint) == "deletes comment: # which names are allowed"
+    assert _why(user, user.replace("    kept = []\n", "    allowed = set(allowed)\n    kept = []\n")) is None
+
+
 def test_a_hint_that_keeps_the_users_lines_passes_and_may_drop_a_comment_of_code_it_changes() -> None:
     kept = DOCUMENTED.replace('    out = []  # in order of xs\n', '    ys = set(ys)\n    out = []  # in order of xs\n')
     assert _why(DOCUMENTED, kept) is None
@@ -248,3 +257,22 @@ def test_every_reason_has_a_listed_key() -> None:
         _why("s = input()\nprint(s)\n", "s = input()\nprint(s + 1)\n"),
     ]
     assert all(r is not None and r.split(":")[0] in REFUSAL_KEYS for r in reasons)
+
+
+# -- wiring: the runtime passes the region, and its reasons carry the keys -------------------------------------
+def test_the_runtime_refuses_a_dialects_constant_rewrite_by_its_region() -> None:
+    from speedhints.model_export.regions import regions
+    from speedhints.model_export.runtime import Candidate, _checked
+
+    source = ("import csv\n\n\nclass TabDialect(csv.Dialect):\n    delimiter = '\\t'\n    quotechar = '\"'\n"
+              "    lineterminator = '\\n'\n    quoting = csv.QUOTE_MINIMAL\n")
+    region = next(r for r in regions(source) if r.name == "TabDialect")
+    canonical = canonicalize(region.code)
+
+    def checked(output: str) -> tuple[str | None, str]:
+        return _checked(Candidate(region, canonical, 0, 0.5, output), frozenset())
+
+    assert checked(canonical.code.replace("v0 = s0", "v0 = [s0]")) == (None, "rewrites a constant: delimiter")
+    assert checked(canonical.code.replace("QUOTE_MINIMAL", "QUOTE_ALL")) == (None, "rewrites a constant: quoting")
+    assert checked(canonical.code + "v4 = None\n") == (None, "changes exports: var4")  # a fresh name, added
+    assert checked(canonical.code)[1] == "no change"
