@@ -20,6 +20,8 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from speedhints.model_export.typecheck import UNARY
+
 MAX_INT_BITS = 4096
 MAX_LENGTH = 10**8
 DETAIL_CHARS = 40  # the refusal quotes the expression, cut to this
@@ -99,7 +101,7 @@ class _Folder:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd | ast.Invert):
             v = self.fold(node.operand)
             if isinstance(v, int | float) and not (isinstance(node.op, ast.Invert) and isinstance(v, float)):
-                return {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}[type(node.op)](v)
+                return UNARY[type(node.op)](v)
             return _UNKNOWN
         if isinstance(node, ast.Tuple | ast.List):
             items = [self.fold(e) for e in node.elts]

@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 from speedhints.model_export.scopes import Occurrence, Scope, _all_args, analyse, resolve
 
 # Names a module, class or method body has without binding them (Python provides them).
-IMPLICIT = frozenset({"__name__", "__file__", "__doc__", "__builtins__", "__spec__", "__loader__", "__package__",
-                      "__annotations__", "__module__", "__qualname__", "__class__", "__path__", "__cached__"})  # fmt: skip
+IMPLICIT = frozenset({"__name__", "__file__", "__doc__", "__builtins__", "__spec__", "__loader__",
+                      "__package__", "__annotations__", "__module__", "__qualname__", "__class__", "__path__",
+                      "__cached__"})
 
 State = frozenset[str] | None  # names bound on every path here; None: no path reaches here
 

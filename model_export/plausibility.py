@@ -207,10 +207,9 @@ def _undefined(provided: list[UnboundRead], after: ast.Module) -> str | None:
     anywhere = {r.name for r in provided}
     as_local = {r.name for r in provided if r.local}
     for r in unbound_reads(after):
-        if r.local and r.name not in as_local:
-            return r.name
-        if not r.local and r.name not in anywhere and r.name not in BUILTINS:
-            return r.name
+        if (r.local and r.name not in as_local) or (
+                not r.local and r.name not in anywhere and r.name not in BUILTINS):
+            return str(r.name)
     return None
 
 

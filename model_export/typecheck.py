@@ -9,8 +9,9 @@ What is inferred, nothing more: literals and displays, comprehensions, f-strings
 and of builtins with a fixed return type (``len`` -> int, ``sorted`` -> list, ``input`` -> str, ``map`` -> map...);
 a few methods of str, list, dict and set (``s.split()`` -> list, ``xs.sort()`` -> None); arithmetic and
 comparisons of known kinds; a name, when every binding of it in its scope (assignments, augmented assignments,
-walrus, a loop over a range or a str) gives the same kind. Parameters, other loop targets, attributes, subscripts and everything else are unknown, and
-an operation on an unknown is never reported: this misses errors rather than invent them.
+walrus, a loop over a range or a str) gives the same kind. Parameters, other loop targets, attributes,
+subscripts and everything else are unknown, and an operation on an unknown is never reported: this misses errors
+rather than invent them.
 
 Whether an operation is possible is not a hand-written table: it is asked of Python on small sample values of the
 kinds (``'a' + 1`` raises TypeError, so str + int is impossible). Only a TypeError/AttributeError counts; a
@@ -23,6 +24,7 @@ import ast
 import builtins
 import copy
 import operator
+import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,9 +35,9 @@ _SAMPLES: dict[type, Callable[[], Any]] = {
     bytes: lambda: b"a", list: lambda: [1], tuple: lambda: (1,), dict: lambda: {1: 1}, set: lambda: {1},
     frozenset: lambda: frozenset({1}), type(None): lambda: None, range: lambda: range(2),
     map: lambda: map(int, "1"), filter: lambda: filter(None, [1]), zip: lambda: zip([1]),
-    enumerate: lambda: enumerate([1]), type(x for x in ()): lambda: (x for x in [1]),
+    enumerate: lambda: enumerate([1]), types.GeneratorType: lambda: (1 for _ in "a"),
 }  # fmt: skip
-_NAMES = {type(None): "None", type(x for x in ()): "generator"}
+_NAMES = {type(None): "None", types.GeneratorType: "generator"}
 
 _BINOPS: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = {
     ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
@@ -44,6 +46,8 @@ _BINOPS: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = {
     ast.BitAnd: ("&", operator.and_), ast.BitOr: ("|", operator.or_), ast.BitXor: ("^", operator.xor),
     ast.MatMult: ("@", operator.matmul),
 }  # fmt: skip
+UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos,
+                                                        ast.Invert: operator.invert}
 _INPLACE = {ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul, ast.BitOr: operator.ior,
             ast.BitAnd: operator.iand, ast.BitXor: operator.ixor}  # fmt: skip
 _ORDER = {ast.Lt: ("<", operator.lt), ast.LtE: ("<=", operator.le), ast.Gt: (">", operator.gt),
@@ -148,9 +152,8 @@ def _bindings(scope: ast.AST) -> tuple[dict[str, list[ast.AST]], set[str]]:
             other.update(node.names)
         elif isinstance(node, ast.alias):
             other.add((node.asname or node.name).partition(".")[0])
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            other.add(node.name)
-        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.ExceptHandler
+                        | ast.MatchAs | ast.MatchStar) and node.name:
             other.add(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:
             other.add(node.rest)
@@ -232,7 +235,7 @@ def kind_of(node: ast.expr, env: Env) -> Kind | None:  # noqa: C901 - one case p
     if isinstance(node, ast.Tuple):
         return tuple
     if isinstance(node, ast.GeneratorExp):
-        return type(x for x in ())
+        return types.GeneratorType
     if isinstance(node, ast.Compare):
         return bool
     if isinstance(node, ast.Name):
@@ -243,7 +246,7 @@ def kind_of(node: ast.expr, env: Env) -> Kind | None:  # noqa: C901 - one case p
         if isinstance(node.op, ast.Not):
             return bool
         operand = kind_of(node.operand, env)
-        op = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}[type(node.op)]
+        op = UNARY[type(node.op)]
         return _probe_kind(lambda a, _: op(a), operand, int) if operand is not None else None
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
         left, right = kind_of(node.left, env), kind_of(node.right, env)
@@ -287,29 +290,20 @@ def _errors(node: ast.AST, env: Env) -> Iterator[str]:  # noqa: C901 - one case 
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
         left, right = kind_of(node.left, env), kind_of(node.right, env)
         symbol, op = _BINOPS[type(node.op)]
-        if left is not None and right is not None and not (symbol == "%" and left in (str, bytes)):
-            if _impossible(op, left, right):
-                yield f"{name_of(left)} {symbol} {name_of(right)}"
+        formatting = symbol == "%" and left in (str, bytes)  # '%d' % x fails on values, not kinds
+        if left is not None and right is not None and not formatting and _impossible(op, left, right):
+            yield f"{name_of(left)} {symbol} {name_of(right)}"
     elif isinstance(node, ast.AugAssign) and type(node.op) in _BINOPS:
-        target, value = kind_of(node.target, env) if isinstance(node.target, ast.Name) else None, kind_of(
-            node.value, env)
+        target = kind_of(node.target, env) if isinstance(node.target, ast.Name) else None
+        value = kind_of(node.value, env)
         symbol, op = _BINOPS[type(node.op)]
-        inplace = _INPLACE.get(type(node.op), op)
-        if target is not None and value is not None and not (symbol == "%" and target in (str, bytes)):
-            if _impossible(lambda a, b: inplace(copy.copy(a), b), target, value):
-                yield f"{name_of(target)} {symbol}= {name_of(value)}"
+        inplace: Callable[[Any, Any], Any] = _INPLACE.get(type(node.op), op)
+        formatting = symbol == "%" and target in (str, bytes)
+        if (target is not None and value is not None and not formatting
+                and _impossible(lambda a, b: inplace(copy.copy(a), b), target, value)):
+            yield f"{name_of(target)} {symbol}= {name_of(value)}"
     elif isinstance(node, ast.Compare):
-        left = kind_of(node.left, env)
-        for cmp, right_node in zip(node.ops, node.comparators, strict=True):
-            right = kind_of(right_node, env)
-            if type(cmp) in _ORDER and left is not None and right is not None:
-                symbol, op = _ORDER[type(cmp)]
-                if _impossible(op, left, right):
-                    yield f"{name_of(left)} {symbol} {name_of(right)}"
-            elif isinstance(cmp, ast.In | ast.NotIn) and right is not None:
-                if not any(hasattr(right, m) for m in ("__contains__", "__iter__", "__getitem__")):
-                    yield f"in {name_of(right)}"
-            left = right
+        yield from _compare_errors(node, env)
     elif isinstance(node, ast.Subscript):
         owner = kind_of(node.value, env)
         method = {ast.Load: "__getitem__", ast.Store: "__setitem__", ast.Del: "__delitem__"}[type(node.ctx)]
@@ -323,23 +317,42 @@ def _errors(node: ast.AST, env: Env) -> Iterator[str]:  # noqa: C901 - one case 
         it = kind_of(node.iter, env)
         if it is not None and not hasattr(it, "__iter__") and not hasattr(it, "__getitem__"):
             yield f"iterating over {name_of(it)}"
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _PROBED:
-        if node.func.id in env or node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-            return
-        kinds = [kind_of(a, env) for a in node.args]
-        if node.args and None not in kinds:
-            if _impossible(getattr(builtins, node.func.id), *kinds):  # type: ignore[arg-type]
-                yield f"{node.func.id}({', '.join(name_of(k) for k in kinds)})"  # type: ignore[arg-type]
-    elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.keywords
-          and not any(isinstance(a, ast.Starred) for a in node.args)):
-        owner = kind_of(node.func.value, env)
-        kinds = [kind_of(a, env) for a in node.args]
-        attr = node.func.attr
-        # ``sep.join(xs)`` fails on xs's items, not its kind: only a non-iterable argument is certain to fail.
-        if owner is str and attr == "join" and len(kinds) == 1 and kinds[0] is not None:
-            if not hasattr(kinds[0], "__iter__"):
-                yield f"str.join({name_of(kinds[0])})"
-        elif owner in (str, list, dict, set) and hasattr(owner, attr) and None not in kinds:
-            if _impossible(lambda o, *xs: getattr(copy.copy(o), attr)(*xs), owner, *kinds):  # type: ignore[arg-type]
-                yield f"{name_of(owner)}.{attr}({', '.join(name_of(k) for k in kinds)})"  # type: ignore[arg-type]
+    elif isinstance(node, ast.Call) and not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args):
+        yield from _call_errors(node, env)
 
+
+def _compare_errors(node: ast.Compare, env: Env) -> Iterator[str]:
+    left = kind_of(node.left, env)
+    for cmp, right_node in zip(node.ops, node.comparators, strict=True):
+        right = kind_of(right_node, env)
+        if type(cmp) in _ORDER and left is not None and right is not None:
+            symbol, op = _ORDER[type(cmp)]
+            if _impossible(op, left, right):
+                yield f"{name_of(left)} {symbol} {name_of(right)}"
+        elif isinstance(cmp, ast.In | ast.NotIn) and right is not None:
+            if left is not None:
+                if _impossible(lambda a, b: a in b, left, right):  # 1 in 'abc', [1] in a set
+                    yield f"{name_of(left)} in {name_of(right)}"
+            elif not any(hasattr(right, m) for m in ("__contains__", "__iter__", "__getitem__")):
+                yield f"in {name_of(right)}"
+        left = right
+
+
+def _call_errors(node: ast.Call, env: Env) -> Iterator[str]:
+    kinds = [kind_of(a, env) for a in node.args]
+    if isinstance(node.func, ast.Name):
+        name = node.func.id
+        probe = name in _PROBED and name not in env and kinds and None not in kinds
+        if probe and _impossible(getattr(builtins, name), *kinds):  # type: ignore[arg-type]
+            yield f"{name}({', '.join(name_of(k) for k in kinds)})"  # type: ignore[arg-type]
+        return
+    if not isinstance(node.func, ast.Attribute):
+        return
+    owner, attr = kind_of(node.func.value, env), node.func.attr
+    if owner is str and attr == "join" and len(kinds) == 1 and kinds[0] is not None:
+        # ``sep.join(xs)`` fails on xs's items, not its kind: only a non-iterable argument is certain to fail.
+        if not hasattr(kinds[0], "__iter__"):
+            yield f"str.join({name_of(kinds[0])})"
+    elif (owner in (str, list, dict, set) and hasattr(owner, attr) and None not in kinds
+          and _impossible(lambda o, *xs: getattr(copy.copy(o), attr)(*xs), owner, *kinds)):  # type: ignore[arg-type]
+        yield f"{name_of(owner)}.{attr}({', '.join(name_of(k) for k in kinds)})"  # type: ignore[arg-type]

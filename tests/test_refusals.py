@@ -100,8 +100,10 @@ def test_a_loop_variable_read_after_a_loop_that_may_not_run_is_refused() -> None
 
 def test_names_the_original_reads_from_outside_the_region_stay_allowed() -> None:
     # queries, total and cost are the file's: the region reads them without binding them.
-    region = "best = 0\nfor q in range(queries):\n    total += cost[q]\n    best = max(best, cost[q])\nprint(total, best)\n"
-    faster = "best = 0\nfor q in range(queries):\n    c = cost[q]\n    total += c\n    best = max(best, c)\nprint(total, best)\n"
+    region = ("best = 0\nfor q in range(queries):\n    total += cost[q]\n    best = max(best, cost[q])\n"
+              "print(total, best)\n")
+    faster = ("best = 0\nfor q in range(queries):\n    c = cost[q]\n    total += c\n    best = max(best, c)\n"
+              "print(total, best)\n")
     assert _why(region, faster) is None
     assert _why(region, faster.replace("c = cost[q]", "c = costs[q]")) == "undefined name: costs"
 
@@ -131,7 +133,8 @@ def test_runaway_constants_are_refused(expr: str) -> None:
 def test_large_but_honest_constants_pass() -> None:
     script = "n = int(input())\nt = 0\nfor i in range(n):\n    t = (t + i) % 1000000007\nprint(t)\n"
     assert _why(script, script.replace("1000000007", "(10 ** 9 + 7)")) is None
-    sieve = "n = int(input())\nflags = []\nfor i in range(10 ** 6 + 5):\n    flags.append(True)\nprint(len(flags) + n)\n"
+    sieve = ("n = int(input())\nflags = []\nfor i in range(10 ** 6 + 5):\n    flags.append(True)\n"
+             "print(len(flags) + n)\n")
     assert _why(sieve, sieve.replace("flags = []\nfor i in range(10 ** 6 + 5):\n    flags.append(True)\n",
                                      "flags = [True] * (10 ** 6 + 5)\n")) is None
     assert runaway(ast.parse("INF = 10 ** 18\nM = 2 ** 63 - 1\nBIG = 10 ** 100\nx = 2 ** -3")) == []
@@ -200,7 +203,8 @@ def test_exports_of_a_class_or_module_must_not_change() -> None:
     assert _why(DIALECT, DIALECT.replace("lineterminator = '\\n'\n", ""), region="TabDialect") == \
         "changes exports: lineterminator"
     assert _why(DIALECT, DIALECT + "escapechar = None\n", region="TabDialect") == "changes exports: escapechar"
-    lib = "__all__ = ['parse', 'dump']\nDEFAULTS = {'a': 1}\nCACHE = dict(DEFAULTS)\nfor k in DEFAULTS:\n    CACHE[k] += 1\n"
+    lib = ("__all__ = ['parse', 'dump']\nDEFAULTS = {'a': 1}\nCACHE = dict(DEFAULTS)\nfor k in DEFAULTS:\n"
+           "    CACHE[k] += 1\n")
     assert _why(lib, lib.replace(", 'dump'", "")) == "changes exports: __all__"
     assert _why(lib, lib.replace("CACHE = dict(DEFAULTS)\n", "CACHE = DEFAULTS.copy()\n")) is None
     assert _why(lib, lib.replace("CACHE = dict(DEFAULTS)\n", "").replace("CACHE[k]", "DEFAULTS[k]")) == \
@@ -227,7 +231,8 @@ def test_a_hint_that_drops_the_docstring_or_an_untouched_comment_is_refused() ->
     bare = "def common(xs, ys):\n    ys = set(ys)\n    out = []\n    for x in xs:\n        if x in ys:\n" \
            "            out.append(x)\n    return out\n"
     assert _why(DOCUMENTED, bare) == "deletes docstring: Items of xs that are also in ys."
-    no_comments = bare.replace("def common(xs, ys):\n", 'def common(xs, ys):\n    """Items of xs that are also in ys."""\n')
+    docstring = '    """Items of xs that are also in ys."""\n'
+    no_comments = bare.replace("def common(xs, ys):\n", "def common(xs, ys):\n" + docstring)
     assert _why(DOCUMENTED, no_comments) == "deletes comment: # in order of xs"
 
 
@@ -244,8 +249,8 @@ def test_a_hint_that_keeps_the_users_lines_passes_and_may_drop_a_comment_of_code
     kept = DOCUMENTED.replace('    out = []  # in order of xs\n', '    ys = set(ys)\n    out = []  # in order of xs\n')
     assert _why(DOCUMENTED, kept) is None
     # The comment above the loop describes the loop; an edit that rewrites the loop may drop it.
-    rewritten = DOCUMENTED.replace("    # each x once\n    for x in xs:\n        if x in ys:\n            out.append(x)\n",
-                                   "    ys = set(ys)\n    out.extend(x for x in xs if x in ys)\n")
+    loop = "    # each x once\n    for x in xs:\n        if x in ys:\n            out.append(x)\n"
+    rewritten = DOCUMENTED.replace(loop, "    ys = set(ys)\n    out.extend(x for x in xs if x in ys)\n")
     assert _why(DOCUMENTED, rewritten) is None
 
 
