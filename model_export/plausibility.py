@@ -57,7 +57,7 @@ RULES_VERSION = 6  # bump when the checks change: cached hints were filtered by 
 REFUSAL_KEYS: dict[str, str] = {
     "no change": "the model gave the input back",
     "only names or layout": "the candidate differs from the input only in names or layout",
-    "does not parse": "the candidate is not valid Python",
+    "does not parse": "the candidate is not valid Python (or is nested too deeply to check)",
     "compile error": "it parses but Python will not compile it (break outside a loop, return at module level...)",
     "nothing to speed up": "the region holds only imports, docstrings and pass",
     "a rewrite, not an edit": "too little of the input is left: another program, not an edit of this one",
@@ -95,6 +95,14 @@ def refusal(original: str, suggestion: str, canonical_in: str, canonical_out: st
         before, after = parse_python(original), parse_quietly(suggestion)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return "does not parse"
+    try:
+        return _refusal(original, suggestion, canonical_in, canonical_out, region, before, after)
+    except RecursionError:  # the checks walk trees recursively; code this deep is not a hint anyone can read
+        return "does not parse: nested too deeply to check"
+
+
+def _refusal(original: str, suggestion: str, canonical_in: str, canonical_out: str, region: str,
+             before: ast.Module, after: ast.Module) -> str | None:
     why = _compile_error(original, suggestion, before, after)
     if why is not None:
         return f"compile error: {why}"

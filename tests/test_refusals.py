@@ -281,3 +281,10 @@ def test_the_runtime_refuses_a_dialects_constant_rewrite_by_its_region() -> None
     assert checked(canonical.code.replace("QUOTE_MINIMAL", "QUOTE_ALL")) == (None, "rewrites a constant: quoting")
     assert checked(canonical.code + "v4 = None\n") == (None, "changes exports: var4")  # a fresh name, added
     assert checked(canonical.code)[1] == "no change"
+
+
+def test_code_too_deep_to_check_is_refused_not_a_crash() -> None:
+    # 900 unary minus signs parse, but walking them recursively would overflow the stack inside the checks.
+    deep = "x = " + "-" * 900 + "1\nprint(x)\n"
+    assert _key(refusal("x = 1\nprint(x)\n", deep, "v0 = 1\nprint(v0)\n", "v0 = 1\nprint(v0)\n")) == "does not parse"
+    assert refusal("x = 1\nprint(x)\n", "x = --1\nprint(x)\n", "v0 = 1\nprint(v0)\n", "v0 = 1\nprint(v0)\n") is None
