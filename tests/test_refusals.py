@@ -287,4 +287,5 @@ def test_code_too_deep_to_check_is_refused_not_a_crash() -> None:
     # 900 unary minus signs parse, but walking them recursively would overflow the stack inside the checks.
     deep = "x = " + "-" * 900 + "1\nprint(x)\n"
     assert _key(refusal("x = 1\nprint(x)\n", deep, "v0 = 1\nprint(v0)\n", "v0 = 1\nprint(v0)\n")) == "does not parse"
-    assert refusal("x = 1\nprint(x)\n", "x = --1\nprint(x)\n", "v0 = 1\nprint(v0)\n", "v0 = 1\nprint(v0)\n") is None
+    nested = "x = 1\nprint(" + "(" * 40 + "x" + ")" * 40 + ")\n"  # deep enough to read, checked as usual
+    assert refusal("x = 1\nprint(x)\n", nested, "v0 = 1\nprint(v0)\n", "v0 = 1\nprint(v0)\n") is None
