@@ -140,31 +140,37 @@ def reason_key(why: str) -> str:
     return why.split(":")[0]
 
 
-def reasons(cache: Path, refusal: Refusal) -> tuple[Counter[str], float]:
+def reasons(cache: Path, refusal: Refusal, top: int = 0) -> tuple[Counter[str], float]:
     """Reason key -> candidates dropped for it ("shown" for those that pass), as the runtime's ``_checked``, and
-    the seconds the checks took (decanonicalisation included, the same for both columns)."""
+    the seconds the checks took (decanonicalisation included, the same for both columns). ``top``: only each
+    region's ``top`` likeliest latents among those that reached end-of-sequence (the hook decodes its ``--top-k``
+    likeliest and drops the unfinished ones, so it may see fewer); 0: every cached one."""
     from speedhints.model_export import runtime as rt
     from speedhints.model_export.canonical import Canonical
     from speedhints.model_export.regions import CodeRegion
 
     counts: Counter[str] = Counter()
-    t0 = time.perf_counter()
     with cache.open(encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            if d["region"] is None:
-                continue
-            cj = d["canonical"]
-            c = rt.Candidate(CodeRegion(*d["region"]), Canonical(cj["code"], cj["names"], cj["strings"],
-                                                                   tuple(cj["reserved"])),
-                             d["latent"], d["score"], d["output"])
-            saved = rt.refusal
-            rt.refusal = refusal  # _checked calls the module's name: the old checks behind the same pre-checks
-            try:
-                suggestion, why = rt._checked(c, frozenset())
-            finally:
-                rt.refusal = saved
-            counts["shown" if suggestion is not None else reason_key(why)] += 1
+        rows = [d for d in map(json.loads, fh) if d["region"] is not None]
+    if top:
+        ranked: dict[tuple[str, ...], list[float]] = {}
+        for d in rows:
+            ranked.setdefault((*d["input"], str(d["region"][1])), []).append(d["score"])
+        cut = {k: sorted(v, reverse=True)[:top][-1] for k, v in ranked.items()}
+        rows = [d for d in rows if d["score"] >= cut[(*d["input"], str(d["region"][1]))]]
+    t0 = time.perf_counter()
+    for d in rows:
+        cj = d["canonical"]
+        c = rt.Candidate(CodeRegion(*d["region"]), Canonical(cj["code"], cj["names"], cj["strings"],
+                                                               tuple(cj["reserved"])),
+                         d["latent"], d["score"], d["output"])
+        saved = rt.refusal
+        rt.refusal = refusal  # _checked calls the module's name: the old checks behind the same pre-checks
+        try:
+            suggestion, why = rt._checked(c, frozenset())
+        finally:
+            rt.refusal = saved
+        counts["shown" if suggestion is not None else reason_key(why)] += 1
     return counts, time.perf_counter() - t0
 
 
@@ -176,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--top-k", type=int, default=8, help="latents decoded per region (the hook's default is 4)")
     ap.add_argument("--before", default="main", help="git ref whose checks are the 'before' column")
     ap.add_argument("--cache", type=Path, default=CHECKOUT / "work" / "refusals" / "candidates.jsonl")
+    ap.add_argument("--count-top-k", type=int, default=0,
+                    help="count only each region's N likeliest latents (the hook's default is 4; 0: all decoded)")
     ap.add_argument("--decode-only", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -193,8 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from speedhints.model_export.plausibility import refusal as after_refusal
 
-    (before, before_s), (after, after_s) = reasons(args.cache, load_refusal(args.before)), reasons(
-        args.cache, after_refusal)
+    (before, before_s), (after, after_s) = reasons(args.cache, load_refusal(args.before), args.count_top_k), reasons(
+        args.cache, after_refusal, args.count_top_k)
     if args.json:
         print(json.dumps({"before": dict(before), "after": dict(after), "before_s": before_s, "after_s": after_s},
                          indent=1, sort_keys=True))
