@@ -75,7 +75,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from speedhints.model_export import runtime as rt
     from speedhints.model_export.canonical import Canonical
-    from speedhints.model_export.plausibility import refusal as after
     from speedhints.model_export.regions import CodeRegion
     from speedhints.training.data.sandbox import Limits, Sandbox
 
