@@ -11,6 +11,20 @@ check named is what it caught.
     python benchmarks/refusal_crashes.py [--per-key 60] [--scan 8000] [--before main]
 
 Needs the ``train`` extra, the corpus and the cache (run refusal_counts.py first).
+
+Measured 2026-12-03 (branch checks against main 9b21259, ``--per-key 60 --scan 8000``; a program stops at its
+first error, which need not be the one the check named):
+
+    type error (60 run): TypeError 41, EOFError 7, wrong 5, AttributeError 4, ValueError 2, IndexError 1
+    undefined name (60 run): NameError 18, TypeError 13, EOFError 10, wrong 6, AttributeError 5, IndexError 4, ...
+    rewrites a constant (28 run): TypeError 13, EOFError 7, wrong 5, IndexError 2, AttributeError 1
+    deletes comment (5 run): EOFError 3, ValueError 1, TypeError 1
+    deletes docstring (9 run): wrong 7, correct 1, IndexError 1
+    compile error (3 run): SyntaxError 3
+    shown by both (60 run): wrong 30, TypeError 16, IndexError 4, EOFError 3, correct 2, ValueError 2, ...
+
+Of 165 newly refused candidates run, one printed the right answer: it deleted the program's leading docstring,
+which that check refuses by design (a hint must not delete the user's text), not as a crash.
 """
 
 from __future__ import annotations
