@@ -1,19 +1,22 @@
 """``speedhints review`` (one PR, e.g. as an Actions step) and ``speedhints serve`` (the App's webhooks).
 
-Errors are single ``::error::`` lines (GitHub Actions renders them as annotations): exit 1 for failures, 2 for
-bad usage or configuration.
+Errors are single lines (``::error::`` annotations inside GitHub Actions, plain on stderr elsewhere: bot.annotate):
+exit 1 for failures, 2 for bad usage or configuration.
 """
 
 from __future__ import annotations
 
 import click
 
+from speedhints.bot import annotate
 from speedhints.bot.config import BotConfig, ConfigError, split_repo
+from speedhints.extras import needs
+from speedhints.model_export.atlas import DEFAULT_MIN_PRECISION
 from speedhints.model_export.bundle import BundleError
 
 
 def _error(message: str) -> None:
-    click.echo(f"::error::speedhints: {message}")
+    annotate.error(message)
 
 
 @click.command()
@@ -35,9 +38,69 @@ def _error(message: str) -> None:
     envvar="SPEEDHINTS_MAX_COMMENTS",
     help="Line comments per review; the rest go into its body.",
 )
+@click.option(
+    "--min-precision",
+    type=click.FloatRange(0.0, 1.0),
+    default=DEFAULT_MIN_PRECISION,
+    show_default=True,
+    envvar="SPEEDHINTS_MIN_PRECISION",
+    help="Post a latent's hints only when the lower bound of its measured precision is at least this.",
+)
 @click.option("--bundle", "bundle_path", type=click.Path(), default=None, help="Model bundle directory.")
-def review(repo: str | None, number: int | None, top_k: int, max_comments: int, bundle_path: str | None) -> int:
-    """Post one review of speed hints on a pull request."""
+@click.option(
+    "--verify",
+    "verify_command",
+    default=None,
+    envvar="SPEEDHINTS_VERIFY_COMMAND",
+    help="Post only hints with which this command (e.g. 'pytest -q -x') exits 0, run on a copy of --checkout.",
+)
+@click.option(
+    "--verify-bench",
+    "bench_command",
+    default=None,
+    envvar="SPEEDHINTS_VERIFY_BENCH",
+    help="With --verify: time this command before and after each kept hint and report the ratio.",
+)
+@click.option(
+    "--verify-timeout",
+    type=click.FloatRange(min=1),
+    default=300.0,
+    show_default=True,
+    envvar="SPEEDHINTS_VERIFY_TIMEOUT",
+    help="Seconds one run of a --verify or --verify-bench command may take.",
+)
+@click.option(
+    "--verify-budget",
+    type=click.FloatRange(min=1),
+    default=900.0,
+    show_default=True,
+    envvar="SPEEDHINTS_VERIFY_BUDGET",
+    help="Seconds all verification of this pull request may take; hints it does not reach are not posted.",
+)
+@click.option(
+    "--checkout",
+    type=click.Path(exists=True, file_okay=False),
+    default=".",
+    show_default=True,
+    help="The pull request's checked-out head, which --verify copies.",
+)
+def review(
+    repo: str | None,
+    number: int | None,
+    top_k: int,
+    max_comments: int,
+    min_precision: float,
+    bundle_path: str | None,
+    verify_command: str | None,
+    bench_command: str | None,
+    verify_timeout: float,
+    verify_budget: float,
+    checkout: str,
+) -> int:
+    """Post one review of speed hints on a pull request.
+
+    With --verify, pull-request code runs here: use it only in your own CI job, on your own checkout."""
+    needs("github", "jwt", "cryptography", "requests")
     from speedhints.bot.auth import make_auth
     from speedhints.bot.github_api import PullRequestAPI
     from speedhints.bot.retry import GitHubError
@@ -55,18 +118,28 @@ def review(repo: str | None, number: int | None, top_k: int, max_comments: int, 
             raise ConfigError("no pull request: pass --pr N or run on a pull_request event")
         owner, name = split_repo(full_name)
         config.check_auth()
+        if bench_command and not verify_command:
+            raise ConfigError("--verify-bench needs --verify (only hints that pass it are timed)")
     except ConfigError as exc:
         _error(str(exc))
         return 2
     try:
-        suggester = load_suggester(bundle_path)
+        suggester = load_suggester(bundle_path, min_precision)
     except (BundleError, SuggesterError) as exc:
         _error(str(exc))
         return 1
     try:
         auth = make_auth(config, owner, name)
         api = PullRequestAPI(config.api_url, auth, full_name, number, write_pause_s=config.write_pause_s)
-        outcome = run_review(api, suggester, top_k=top_k, max_comments=max_comments)
+        screen = None
+        if verify_command:
+            from pathlib import Path
+
+            from speedhints.bot.verify import Verifier, VerifyConfig
+
+            verify = VerifyConfig(verify_command, Path(checkout), verify_timeout, verify_budget, bench_command)
+            screen = Verifier(verify).screen
+        outcome = run_review(api, suggester, top_k=top_k, max_comments=max_comments, screen=screen)
     except ConfigError as exc:
         _error(str(exc))
         return 2
@@ -76,7 +149,7 @@ def review(repo: str | None, number: int | None, top_k: int, max_comments: int, 
     for note in outcome.notes:
         click.echo(f"speedhints: {note}", err=True)
     if outcome.mode == "read-only":
-        click.echo("::warning::speedhints: the token cannot write reviews here; hints are in the job summary")
+        annotate.warning("the token cannot write reviews here; hints are in the job summary")
         reason = "The token of this run is read-only (e.g. a pull request from a fork), so no review was posted."
         for line in write_fallback(outcome.hints, reason, config.step_summary):
             click.echo(line)
@@ -116,6 +189,7 @@ def review(repo: str | None, number: int | None, top_k: int, max_comments: int, 
 )
 def serve(host: str, port: int, db_path: str, workers: int, max_payload: int, lease_s: float) -> int:
     """Run the GitHub App webhook server (POST /webhook, GET /healthz)."""
+    needs("starlette", "uvicorn", "github", "jwt", "cryptography", "requests")
     from speedhints.bot.server import ServeOptions, run_server
 
     try:

@@ -9,7 +9,7 @@ someone replied to them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,7 @@ class ReviewPlan:
     folded: list[Hint] = field(default_factory=list)
     delete_ids: list[int] = field(default_factory=list)
     already_posted: int = 0
+    evidence: Mapping[str, str] = field(default_factory=dict)  # marker -> what was checked (``--verify``)
 
     @property
     def run_marker(self) -> str:
@@ -71,7 +72,7 @@ class ReviewPlan:
         return not self.comments and not self.folded
 
     def body(self) -> str:
-        body: str = review_body(len(self.comments), self.folded, self.run_marker)
+        body: str = review_body(len(self.comments), self.folded, self.run_marker, self.evidence)
         return body
 
     def payload(self) -> dict[str, Any]:
@@ -88,7 +89,7 @@ class ReviewPlan:
         drop = {id(c) for c in rejected}
         kept = [c for c in self.comments if id(c) not in drop]
         moved = [c.hint for c in self.comments if id(c) in drop]
-        return ReviewPlan(self.head_sha, kept, moved + self.folded, self.delete_ids, self.already_posted)
+        return ReviewPlan(self.head_sha, kept, moved + self.folded, self.delete_ids, self.already_posted, self.evidence)
 
 
 def rank(hints: Iterable[Hint]) -> list[Hint]:
@@ -99,17 +100,18 @@ def rank(hints: Iterable[Hint]) -> list[Hint]:
     return sorted(unique.values(), key=lambda h: (-h.score, h.path, h.start_line, h.latent))
 
 
-def place(hint: Hint, diff: FileDiff | None) -> PlannedComment | None:
+def place(hint: Hint, diff: FileDiff | None, evidence: str = "") -> PlannedComment | None:
     """Where a hint can be commented, or None when none of its lines is inside the diff."""
     if diff is None:
         return None
     if diff.spans_one_hunk(hint.start_line, hint.end_line):
         start = hint.start_line if hint.start_line < hint.end_line else None
-        return PlannedComment(hint, hint.path, hint.end_line, start, comment_body(hint, as_suggestion=True))
+        body = comment_body(hint, as_suggestion=True, evidence=evidence)
+        return PlannedComment(hint, hint.path, hint.end_line, start, body)
     anchor = diff.last_commentable(hint.start_line, hint.end_line)
     if anchor is None:
         return None
-    return PlannedComment(hint, hint.path, anchor, None, comment_body(hint, as_suggestion=False))
+    return PlannedComment(hint, hint.path, anchor, None, comment_body(hint, as_suggestion=False, evidence=evidence))
 
 
 def plan_review(
@@ -121,23 +123,25 @@ def plan_review(
     analyzed_paths: Iterable[str] | None = None,
     pr_paths: Iterable[str] | None = None,
     max_comments: int = MAX_COMMENTS,
+    evidence: Mapping[str, str] | None = None,
 ) -> ReviewPlan:
     """Decide what to post and what to delete.
 
     ``analyzed_paths``: files whose hints are complete in ``hints`` (default: the keys of ``diffs``);
-    ``pr_paths``: every file of the PR (default: the same). Our comments on a file that is still in the PR but
+    ``pr_paths``: every file of the PR (default: the same); ``evidence``: marker -> a sentence saying how the hint
+    was checked (``--verify``), shown with it. Our comments on a file that is still in the PR but
     was not analyzed this time are left alone: a file we could not read must not lose its comments.
     """
     seen = {c.marker for c in existing_comments if c.marker}
     for body in existing_review_bodies:
         seen |= markers_in(body)
-    plan = ReviewPlan(head_sha)
+    plan = ReviewPlan(head_sha, evidence=dict(evidence or {}))
     current = rank(hints)
     for hint in current:
         if hint.marker in seen:
             plan.already_posted += 1
             continue
-        placed = place(hint, diffs.get(hint.path))
+        placed = place(hint, diffs.get(hint.path), plan.evidence.get(hint.marker, ""))
         if placed is not None and len(plan.comments) < max_comments:
             plan.comments.append(placed)
         else:

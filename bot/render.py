@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 
 from speedhints.model_export.hints import Hint
 
@@ -37,48 +38,63 @@ def fence(content: str, info: str = "") -> str:
     return f"{ticks}{info}\n{body}{ticks}"
 
 
+def inline_code(text: str) -> str:
+    """``text`` as Markdown inline code, with a backtick run longer than any inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
 def why(hint: Hint) -> str:
-    """The one-line reason: what the latent's measured training pairs say about this kind of edit."""
-    if hint.expected_speedup is None:
-        return f"Edits of this kind (latent {hint.latent}) have no measured speedup yet; treat it as a lead."
-    return (
-        f"Slow->fast program pairs that made this kind of edit (latent {hint.latent}) ran a median "
-        f"{hint.expected_speedup:.1f}x faster."
-    )
+    """The one-line reason: what was measured for this hint's latent on held-out programs, nothing more."""
+    if hint.measured is None or hint.measured.shown == 0:
+        return (f"This kind of edit (latent {hint.latent}) has not been measured on held-out programs; "
+                "treat it as a lead and check it with your tests.")  # fmt: skip
+    return (f"Suggestions of this kind (latent {hint.latent}) were {hint.record} (the program's tests pass and it "
+            "runs >= 1.2x faster); check it with your tests.")  # fmt: skip
 
 
 def headline(hint: Hint) -> str:
-    speed = f"~{hint.expected_speedup:.1f}x faster" if hint.expected_speedup is not None else "speedup unmeasured"
-    return f"**speedhints: {hint.label}** · {speed} · confidence {hint.score:.2f} · in `{hint.function}`"
+    return f"**speedhints: {hint.label}** · {_figure(hint)} · confidence {hint.score:.2f} · in `{hint.function}`"
 
 
-def comment_body(hint: Hint, *, as_suggestion: bool) -> str:
-    """A review comment: marker, headline, why, then a suggestion block or a fenced diff."""
+def _figure(hint: Hint) -> str:
+    m = hint.measured
+    if m is None or m.shown == 0:
+        return "unmeasured"
+    return f"correct and faster {m.correct_and_faster}/{m.shown} held-out"
+
+
+def comment_body(hint: Hint, *, as_suggestion: bool, evidence: str = "") -> str:
+    """A review comment: marker, headline, why, what was checked (``--verify``), then a suggestion block or a
+    fenced diff."""
     if as_suggestion:
         block = fence(hint.suggestion, "suggestion")
     else:
         block = fence(hint.diff, "diff")
         block = f"Suggested change for lines {hint.start_line}-{hint.end_line}:\n\n{block}"
-    return f"{marker_tag(hint.marker)}\n{headline(hint)}\n\n{why(hint)}\n\n{block}\n"
+    checked = f"{evidence}\n\n" if evidence else ""
+    return f"{marker_tag(hint.marker)}\n{headline(hint)}\n\n{why(hint)}\n\n{checked}{block}\n"
 
 
-def folded_entry(hint: Hint) -> str:
+def folded_entry(hint: Hint, evidence: str = "") -> str:
     """One hint inside the review body (over the comment cap, or on lines outside the diff).
 
     GitHub does not render Markdown inside ``<summary>``, so the summary line is written in HTML."""
-    speed = f"~{hint.expected_speedup:.1f}x faster" if hint.expected_speedup is not None else "speedup unmeasured"
     summary = (
-        f"<b>speedhints: {html.escape(hint.label)}</b> · {speed} · confidence {hint.score:.2f} · in "
+        f"<b>speedhints: {html.escape(hint.label)}</b> · {_figure(hint)} · confidence {hint.score:.2f} · in "
         f"<code>{html.escape(hint.function)}</code> — <code>{html.escape(hint.path)}</code> "
         f"lines {hint.start_line}-{hint.end_line}"
     )
+    checked = f"{evidence}\n\n" if evidence else ""
     return (
         f"{marker_tag(hint.marker)}\n<details><summary>{summary}</summary>\n\n"
-        f"{why(hint)}\n\n{fence(hint.diff, 'diff')}\n</details>\n"
+        f"{why(hint)}\n\n{checked}{fence(hint.diff, 'diff')}\n</details>\n"
     )
 
 
-def review_body(n_comments: int, folded: list[Hint], run_marker: str) -> str:
+def review_body(n_comments: int, folded: list[Hint], run_marker: str, evidence: Mapping[str, str] | None = None) -> str:
     parts = [run_marker_tag(run_marker), f"**speedhints** has {n_comments + len(folded)} new speed hint(s)"]
     if n_comments:
         parts[-1] += f": {n_comments} as line comment(s)"
@@ -87,7 +103,7 @@ def review_body(n_comments: int, folded: list[Hint], run_marker: str) -> str:
     parts[-1] += ". Hints are advisory: check that a suggestion keeps the behaviour before applying it."
     used = sum(len(p) for p in parts)
     for index, hint in enumerate(folded):
-        entry = folded_entry(hint)
+        entry = folded_entry(hint, (evidence or {}).get(hint.marker, ""))
         if used + len(entry) > MAX_BODY_CHARS:
             parts.append(f"... and {len(folded) - index} more hint(s) not shown (body size limit).")
             break

@@ -17,8 +17,9 @@ from speedhints.bot.diffmap import FileDiff, PatchError, parse_patch
 from speedhints.bot.github_api import PullRequestAPI
 from speedhints.bot.plan import MAX_COMMENTS, PlannedComment, ReviewPlan, plan_review, rank
 from speedhints.bot.retry import GitHubError, ReadOnlyToken, is_transient_status
-from speedhints.model_export.hints import Hint, Suggester
-from speedhints.model_export.source import BadInput, decode_source
+from speedhints.model_export.hints import Hint, LineRange, Suggester
+from speedhints.model_export.regions import CodeRegion, touched_regions
+from speedhints.model_export.source import BadInput, decode_source, source_lines
 
 
 @dataclass
@@ -43,6 +44,21 @@ class CollectedHints:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Screened:
+    """What a screen (``--verify``: bot/verify.py) lets through: the hints to post, a sentence per posted hint
+    (by marker) for its comment, the files whose hints were not all judged (their earlier comments stay), and one
+    log line per decision."""
+
+    kept: list[Hint] = field(default_factory=list)
+    evidence: dict[str, str] = field(default_factory=dict)
+    unsettled_paths: set[str] = field(default_factory=set)
+    log: list[str] = field(default_factory=list)
+
+
+Screen = Callable[[Sequence[Hint]], Screened]
+
+
 def is_python(path: str) -> bool:
     return path.endswith(".py")
 
@@ -52,6 +68,44 @@ def hint_matches_source(hint: Hint, path: str, lines: Sequence[str]) -> bool:
     if hint.path != path or not (1 <= hint.start_line <= hint.end_line <= len(lines)):
         return False
     return bool("".join(lines[hint.start_line - 1 : hint.end_line]) == hint.original)
+
+
+# Regions whose code lengths differ by at most this factor share one decode call. Measured by
+# benchmarks/bench_bot_batching.py (issue #17 item 6): one padded batch of every region of a file was slower than
+# one call per region for the same hints, because every row pays for the longest source's padding at every step.
+LENGTH_RATIO = 1.25
+
+
+def length_groups(regions: Sequence[CodeRegion], ratio: float = LENGTH_RATIO) -> list[list[CodeRegion]]:
+    """``regions`` grouped so that in each group the longest code is at most ``ratio`` times the shortest."""
+    groups: list[list[CodeRegion]] = []
+    for region in sorted(regions, key=lambda r: (len(r.code), r.start)):
+        if groups and len(region.code) <= ratio * len(groups[-1][0].code):
+            groups[-1].append(region)
+        else:
+            groups.append([region])
+    return groups
+
+
+def suggest_by_length(
+    suggester: Suggester,
+    path: str,
+    text: str,
+    changed: Sequence[LineRange],
+    top_k: int,
+    ratio: float = LENGTH_RATIO,
+) -> list[Hint]:
+    """The suggester's hints for ``changed``, asked for one group of similar-length regions at a time.
+
+    Each call gets the changed lines clipped to its regions, so it sees exactly those regions (the runtime's
+    regions are the same units: touched_regions is what it calls too, and remembers the file's parse)."""
+    hints: list[Hint] = []
+    for group in length_groups(touched_regions(text, changed), ratio):
+        clipped = sorted(
+            (max(a, r.start), min(b, r.end)) for r in group for a, b in changed if a <= r.end and b >= r.start
+        )
+        hints.extend(suggester.suggest(path, text, clipped, top_k=top_k))
+    return hints
 
 
 def collect_hints(api: PullRequestAPI, suggester: Suggester, head_sha: str, top_k: int) -> CollectedHints:
@@ -75,11 +129,11 @@ def collect_hints(api: PullRequestAPI, suggester: Suggester, head_sha: str, top_
             continue
         try:
             text = decode_source(api.file_bytes(f.filename, head_sha))
-            hints = suggester.suggest(f.filename, text, ranges, top_k=top_k)
+            hints = suggest_by_length(suggester, f.filename, text, ranges, top_k)
         except BadInput as exc:
             out.notes.append(f"{f.filename}: skipped: {exc}")
             continue
-        lines = text.splitlines(keepends=True)
+        lines = source_lines(text)  # the runtime's line numbering, not str.splitlines (form feeds, U+2028)
         for hint in hints:
             if hint_matches_source(hint, f.filename, lines):
                 out.hints.append(hint)
@@ -150,15 +204,26 @@ def run_review(
     top_k: int = 4,
     max_comments: int = MAX_COMMENTS,
     sleep: Callable[[float], None] = time.sleep,
+    screen: Screen | None = None,
 ) -> ReviewOutcome:
-    """Review one pull request; GitHubError when GitHub fails beyond what the retries cover."""
+    """Review one pull request; GitHubError when GitHub fails beyond what the retries cover.
+
+    ``screen`` (``speedhints review --verify`` only; the webhook server never passes one) decides which hints may
+    be posted, best first, and what their comments say about it."""
     pull = api.get_pull()
     if pull.state != "open":  # closed or merged while the job waited: a review would only be noise
         return ReviewOutcome("nothing-new", notes=[f"pull request #{pull.number} is {pull.state}; not reviewed"])
     found = collect_hints(api, suggester, pull.head_sha, top_k)
-    outcome = ReviewOutcome("nothing-new", hints=rank(found.hints), notes=list(found.notes))
+    evidence: dict[str, str] = {}
+    notes = list(found.notes)
+    if screen is not None:
+        screened = screen(rank(found.hints))
+        found.hints, evidence = screened.kept, screened.evidence
+        found.analyzed -= screened.unsettled_paths
+        notes += screened.log
+    outcome = ReviewOutcome("nothing-new", hints=rank(found.hints), notes=notes)
     try:
-        return _reconcile(api, found, pull.head_sha, outcome, max_comments, sleep)
+        return _reconcile(api, found, pull.head_sha, outcome, max_comments, sleep, evidence)
     except ReadOnlyToken as exc:
         outcome.mode = "read-only"
         outcome.notes.append(str(exc))
@@ -172,6 +237,7 @@ def _reconcile(
     outcome: ReviewOutcome,
     max_comments: int,
     sleep: Callable[[float], None],
+    evidence: dict[str, str],
 ) -> ReviewOutcome:
     backoff = api.policy.backoff_s
     for attempt in range(api.policy.server_error_retries + 1):
@@ -184,6 +250,7 @@ def _reconcile(
             analyzed_paths=found.analyzed,
             pr_paths=found.pr_paths,
             max_comments=max_comments,
+            evidence=evidence,
         )
         if attempt == 0:
             for comment_id in plan.delete_ids:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 
+from speedhints.model_export.atlas import DEFAULT_MIN_PRECISION
 from speedhints.model_export.bundle import require_bundle
 from speedhints.model_export.hints import Suggester
 
@@ -20,7 +21,9 @@ class SuggesterError(RuntimeError):
     """The plug-in named in SPEEDHINTS_SUGGESTER cannot be loaded; one line."""
 
 
-def load_suggester(bundle: str | None = None) -> Suggester:
+def load_suggester(bundle: str | None = None, min_precision: float = DEFAULT_MIN_PRECISION) -> Suggester:
+    """The suggester; the runtime shows a latent only when its measured precision's lower bound is at least
+    ``min_precision`` (a plug-in applies its own policy)."""
     plugin = os.environ.get(ENV_VAR)
     if plugin:
         module_name, _, attr = plugin.partition(":")
@@ -32,6 +35,6 @@ def load_suggester(bundle: str | None = None) -> Suggester:
         return suggester
     path = require_bundle(bundle)  # raises BundleError with one line when no model is installed
     # Imported here so that a plug-in run never loads onnxruntime.
-    from speedhints.model_export.runtime import load_runtime
+    from speedhints.model_export.runtime import RuntimeConfig, load_runtime
 
-    return load_runtime(path)
+    return load_runtime(path, RuntimeConfig(min_precision=min_precision))

@@ -25,8 +25,7 @@ def _escape_property(text: str) -> str:
 def annotation(hint: Hint) -> str:
     title = _escape_property(f"speedhints: {hint.label}")
     props = f"file={_escape_property(hint.path)},line={hint.start_line},endLine={hint.end_line},title={title}"
-    speed = f"~{hint.expected_speedup:.1f}x faster. " if hint.expected_speedup is not None else ""
-    return f"::warning {props}::{_escape_data(speed + why(hint))}"
+    return f"::warning {props}::{_escape_data(why(hint))}"
 
 
 def summary_markdown(hints: Sequence[Hint], reason: str) -> str:

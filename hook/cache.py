@@ -18,10 +18,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from speedhints.model_export.atlas import LatentPrecision
 from speedhints.model_export.hints import Hint
 
 CACHE_ENV = "SPEEDHINTS_CACHE_DIR"
-FORMAT = 1  # bump when the stored shape changes: old entries then simply miss
+FORMAT = 2  # bump when the stored shape changes: old entries then simply miss (2: measured replaces expected_speedup)
 
 
 def default_cache_dir(git_dir: Path | None) -> Path:
@@ -96,4 +97,6 @@ def _from_stored(item: dict[str, Any], path: str, region_start: int) -> Hint:
     fields = dict(item)
     fields["start_line"] = int(fields["start_line"]) + region_start
     fields["end_line"] = int(fields["end_line"]) + region_start
+    if fields.get("measured") is not None:
+        fields["measured"] = LatentPrecision.from_json(fields["measured"])  # AtlasError is a ValueError: a miss
     return Hint(path=path, **fields)

@@ -8,7 +8,8 @@ Configuration (every key optional; command-line flags override)::
     [tool.speedhints]
     top-k = 4                  # hints asked of the model per function
     min-score = 0.1            # hide hints the latent prior scores lower
-    disabled-latents = [12, "range(len) -> enumerate"]   # ids or labels
+    min-precision = 0.5        # show a latent only if its measured precision's lower bound reaches this
+    disabled-latents = [12, "range(len(...)) -> enumerate"]   # latent ids or hint labels
     exclude = ["migrations/*", "*_pb2.py"]
     max-file-size = 1000000    # bytes
     time-budget = 5.0          # seconds per run, 0 = no limit
@@ -46,6 +47,12 @@ from speedhints.model_export.bundle import BundleError
 @click.option("--fail-on-hints", is_flag=True, help="Exit 1 when any hint is shown.")
 @click.option("--top-k", type=int, default=None, help="Hints asked of the model per function [config: top-k].")
 @click.option("--min-score", type=float, default=None, help="Hide hints scored lower [config: min-score].")
+@click.option(
+    "--min-precision",
+    type=float,
+    default=None,
+    help="Show a latent only when the lower bound of its measured precision is at least this [config: min-precision].",
+)
 @click.option("--disable-latent", "disabled", multiple=True, help="Latent id or label never to show (repeatable).")
 @click.option("--exclude", multiple=True, help="Glob of repository paths to leave alone (repeatable).")
 @click.option("--max-bytes", "--max-file-size", "max_bytes", type=int, default=None, help="Skip larger files.")
@@ -67,6 +74,7 @@ def check(
     fail_on_hints: bool,
     top_k: int | None,
     min_score: float | None,
+    min_precision: float | None,
     disabled: tuple[str, ...],
     exclude: tuple[str, ...],
     max_bytes: int | None,
@@ -89,12 +97,13 @@ def check(
         config = load_config(find_pyproject(cwd, stop=repo.root if repo else None)).with_overrides(
             top_k=top_k,
             min_score=min_score,
+            min_precision=min_precision,
             disabled_latents=disabled or None,
             exclude=exclude or None,
             max_file_size=max_bytes,
             time_budget=time_budget,
         )
-        model = suggester_factory.load_suggester(bundle_path)
+        model = suggester_factory.load_suggester(bundle_path, min_precision=config.min_precision)
         wanted = [
             w for w in select(repo, files, whole=whole, diff_ref=diff_ref, cwd=cwd) if not excluded(w, config.exclude)
         ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from speedhints.model_export.atlas import DEFAULT_MIN_PRECISION
 from speedhints.model_export.source import DEFAULT_MAX_BYTES
 
 
@@ -24,10 +25,14 @@ class ConfigError(ValueError):
 class HookConfig:
     top_k: int = 4  # hints asked of the model per function
     min_score: float = 0.0  # hide hints whose prior probability is lower
-    disabled_latents: tuple[str, ...] = ()  # latent ids ("7") or labels ("list -> set membership") never shown
+    # latent ids ("7") or hint labels ("range(len(...)) -> enumerate": what the edit does) never shown
+    disabled_latents: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # fnmatch globs on repository-relative paths ("*" also matches "/")
     max_file_size: int = DEFAULT_MAX_BYTES  # bytes; larger files are skipped with one line
     time_budget: float = 5.0  # seconds of model time per run; 0 means no limit
+    # show a latent only when the lower bound of its measured precision on held-out programs is at least this
+    # (0 also shows unmeasured latents); the model is not even asked for the others
+    min_precision: float = DEFAULT_MIN_PRECISION
     source: str | None = field(default=None, compare=False)  # the pyproject.toml it came from, for messages
 
     def with_overrides(self, **overrides: Any) -> HookConfig:
@@ -99,7 +104,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{where}: {name} must be an integer")
         return value
-    if key in ("min_score", "time_budget"):
+    if key in ("min_score", "min_precision", "time_budget"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{where}: {name} must be a number")
         return float(value)
@@ -111,6 +116,8 @@ def _validated(config: HookConfig) -> HookConfig:
         raise ConfigError(f"top-k must be between 1 and 64 (the codebook size), got {config.top_k}")
     if not (0.0 <= config.min_score <= 1.0):
         raise ConfigError(f"min-score must be between 0 and 1, got {config.min_score}")
+    if not (0.0 <= config.min_precision <= 1.0):
+        raise ConfigError(f"min-precision must be between 0 and 1, got {config.min_precision}")
     if config.max_file_size < 1:
         raise ConfigError(f"max-file-size must be a positive number of bytes, got {config.max_file_size}")
     if not config.time_budget >= 0 or math.isnan(config.time_budget):

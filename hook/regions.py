@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from speedhints.model_export.hints import LineRange
+from speedhints.model_export.source import source_lines  # the one line splitter, shared with the runtime and the bot
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -36,15 +37,6 @@ class Region:
 
     def text(self, lines: Sequence[str]) -> str:
         return "".join(lines[self.start - 1 : self.end])
-
-
-def source_lines(text: str) -> list[str]:
-    """Lines as Python's tokenizer counts them (\n, \r\n, \r), ends kept.
-
-    ``str.splitlines`` also splits at form feeds, \x1c-\x1e, \x85 and U+2028/2029, which may sit inside a comment
-    or a string; ast's line numbers do not count those, so using it would shift every later line.
-    """
-    return io.StringIO(text, newline="").readlines()
 
 
 def all_regions(tree: ast.Module) -> list[Region]:

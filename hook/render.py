@@ -5,6 +5,7 @@ only, since json and github output must stay machine-readable on their own.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -17,9 +18,14 @@ FORMATS = ("text", "json", "github")
 
 
 def headline(hint: Hint) -> str:
-    """``path:line: [label, expected ~N.Nx] score 0.62``"""
-    speed = f", expected ~{hint.expected_speedup:.1f}x" if hint.expected_speedup is not None else ""
-    return f"{hint.path}:{hint.start_line}: [{hint.label}{speed}] score {hint.score:.2f}"
+    """``path:line: [what this edit does] score 0.62``: the label describes this suggestion's own change."""
+    return f"{hint.path}:{hint.start_line}: [{hint.label}] score {hint.score:.2f}"
+
+
+def measured_line(hint: Hint) -> str:
+    """``latent 7: correct and faster in 41 of 52 held-out trials, median 2.1x``: what was measured for the
+    latent behind the hint, never a promise about this edit."""
+    return f"latent {hint.latent}: {hint.record}"
 
 
 def stop_message(result: CheckResult, budget: float) -> str:
@@ -33,7 +39,8 @@ def stop_message(result: CheckResult, budget: float) -> str:
 def render_text(result: CheckResult, color: bool) -> str:
     blocks = []
     for hint in result.hints:
-        lines = [click.style(headline(hint), bold=True, fg="yellow") if color else headline(hint)]
+        lines = [click.style(headline(hint), bold=True, fg="yellow") if color else headline(hint),
+                 "  " + measured_line(hint)]  # fmt: skip
         lines.extend(_color_diff_line(line) if color else line for line in hint.diff.rstrip("\n").split("\n"))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -53,7 +60,7 @@ def _color_diff_line(line: str) -> str:
 
 def render_json(result: CheckResult, budget: float) -> str:
     payload: dict[str, Any] = {
-        "version": 1,
+        "version": 2,  # 2: a hint's "measured" record and "record" text replace "expected_speedup"
         "hints": [_hint_json(h) for h in result.hints],
         "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
         "regions": result.regions,
@@ -73,7 +80,8 @@ def _hint_json(hint: Hint) -> dict[str, Any]:
         "function": hint.function,
         "latent": hint.latent,
         "label": hint.label,
-        "expected_speedup": hint.expected_speedup,
+        "measured": None if hint.measured is None else dataclasses.asdict(hint.measured),
+        "record": hint.record,
         "score": hint.score,
         "original": hint.original,
         "suggestion": hint.suggestion,
@@ -88,7 +96,7 @@ def render_github(result: CheckResult, budget: float) -> str:
     for hint in result.hints:
         props = {"file": hint.path, "line": str(hint.start_line), "endLine": str(hint.end_line)}
         props["title"] = "speedhints " + headline(hint).split(": ", 1)[1]
-        out.append(_command("notice", props, hint.diff.rstrip("\n")))
+        out.append(_command("notice", props, measured_line(hint) + "\n" + hint.diff.rstrip("\n")))
     for skipped in result.skipped:
         out.append(_command("warning", {"file": skipped.path, "title": "speedhints skipped"}, skipped.reason))
     if result.stopped:

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from speedhints.model_export.atlas import DEFAULT_MIN_PRECISION
 from speedhints.model_export.bundle import MANIFEST, BundleError, require_bundle
 from speedhints.model_export.hints import Suggester
 from speedhints.model_export.plausibility import RULES_VERSION
@@ -38,29 +39,34 @@ class LoadedSuggester:
 _LOADED: dict[tuple[Path, str], LoadedSuggester] = {}
 
 
-def load_suggester(bundle_path: str | os.PathLike[str] | None) -> LoadedSuggester:
-    """The suggester for a bundle (explicit path, $SPEEDHINTS_BUNDLE, or the one shipped in the package).
+def load_suggester(
+    bundle_path: str | os.PathLike[str] | None, min_precision: float = DEFAULT_MIN_PRECISION
+) -> LoadedSuggester:
+    """The suggester for a bundle (explicit path, $SPEEDHINTS_BUNDLE, or the one shipped in the package), showing
+    only latents whose measured precision lower bound is at least ``min_precision``.
 
     Raises BundleError (one line) when there is no bundle or its manifest cannot be read.
     """
     path = require_bundle(bundle_path).resolve()
     try:
-        # The hints depend on the model and on the runtime's checks of them: both are part of the cache key.
-        identity = hashlib.sha256((path / MANIFEST).read_bytes() + f"|checks {RULES_VERSION}".encode()).hexdigest()
+        # The hints depend on the model, on the runtime's checks of them and on its precision gate: all three are
+        # part of the cache key.
+        extra = f"|checks {RULES_VERSION}|min_precision {min_precision!r}".encode()
+        identity = hashlib.sha256((path / MANIFEST).read_bytes() + extra).hexdigest()
     except OSError as exc:
         raise BundleError(f"cannot read {path / MANIFEST}: {exc.strerror or exc}") from None
     key = (path, identity)
     if key not in _LOADED:
-        _LOADED[key] = LoadedSuggester(identity, lambda: _build_runtime(path))
+        _LOADED[key] = LoadedSuggester(identity, lambda: _build_runtime(path, min_precision))
     return _LOADED[key]
 
 
-def _build_runtime(path: Path) -> Suggester:
+def _build_runtime(path: Path, min_precision: float) -> Suggester:
     # The onnxruntime suggester of issue #6. Imported here, not at the top, so a run served from the cache
     # never imports onnxruntime at all.
     try:
-        from speedhints.model_export.runtime import load_runtime  # type: ignore[import-not-found,unused-ignore]
+        from speedhints.model_export.runtime import RuntimeConfig, load_runtime
     except ImportError:
         raise BundleError(f"bundle at {path} found, but this build has no model runtime to load it yet") from None
-    suggester: Suggester = load_runtime(path)
+    suggester: Suggester = load_runtime(path, RuntimeConfig(min_precision=min_precision))
     return suggester

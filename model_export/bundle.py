@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from speedhints.model_export.atlas import Atlas, AtlasError
+
 # The default bundle ships inside the installed package, so the hook needs no network.
 DEFAULT_BUNDLE_DIR = Path(__file__).resolve().parent / "default_bundle"
 MANIFEST = "manifest.json"
@@ -135,6 +137,33 @@ def read_manifest(path: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BundleError(f"bundle at {path}: {MANIFEST} is not a speedhints bundle manifest")
     return manifest
+
+
+def write_atlas(path: Path, atlas: Atlas) -> dict[str, Any]:
+    """Replace a bundle's atlas (e.g. with measured precision added) and re-seal its manifest: the atlas's
+    sha256 and the manifest's ``atlas`` summary change, nothing else does. Returns the new manifest."""
+    manifest = read_manifest(path)
+    atlas.save(path / ATLAS)
+    summary = dict(manifest.get("atlas") or {})
+    summary["latents"] = len(atlas.latents)
+    if atlas.latent_precision:
+        summary["precision_measured"] = atlas.precision_measured
+        summary["latents_measured"] = sum(r.shown > 0 for r in atlas.latent_precision)
+    manifest["atlas"] = summary
+    for key in ("format", "format_version", "files"):
+        manifest.pop(key, None)
+    return write_manifest(path, manifest)
+
+
+def load_atlas(bundle: Bundle) -> Atlas:
+    """The bundle's atlas (an empty one when it has none); BundleError when it cannot be read."""
+    file = bundle.file(ATLAS)
+    if not file.is_file():
+        return Atlas()
+    try:
+        return Atlas.load(file, bundle.spec.codebook_size)
+    except AtlasError as exc:
+        raise BundleError(f"bundle at {bundle.path}: {exc}") from None
 
 
 def load_bundle(

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from speedhints.model_export.bundle import BundleError, load_bundle
+from speedhints.model_export.atlas import Atlas
+from speedhints.model_export.bundle import BundleError, load_atlas, load_bundle
 
 TABLE_METRICS = ("avg_corr", "avg_effi_hard", "avg_effi_soft", "max_corr", "max_effi_hard", "max_effi_soft",
                  "diversity")  # fmt: skip
@@ -21,21 +22,32 @@ def model() -> None:
 
 @model.command()
 @click.option("--bundle", "bundle_path", type=click.Path(), default=None, help="Bundle directory to inspect.")
-@click.option("--json", "as_json", is_flag=True, help="Print the whole manifest as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the whole manifest as JSON, with the atlas's measured precision (atlas.latent_precision).")
 def info(bundle_path: str | None, as_json: bool) -> int:
-    """Print the installed bundle's manifest: the model, its training data and its evaluation."""
+    """Print the installed bundle's manifest: the model, its training data, its evaluation and what each latent's
+    hints measured on held-out programs."""
     try:
         bundle = load_bundle(bundle_path)  # checksums verified: a tampered bundle is reported, not described
+        atlas = load_atlas(bundle)
     except BundleError as exc:
         click.echo(f"speedhints: {exc}", err=True)
         return 2
-    manifest = bundle.manifest
+    manifest = with_precision(bundle.manifest, atlas)
     if as_json:
         click.echo(json.dumps(manifest, indent=2, sort_keys=True))
         return 0
     for line in describe(manifest, str(bundle.path)):
         click.echo(line)
     return 0
+
+
+def with_precision(manifest: dict[str, Any], atlas: Atlas) -> dict[str, Any]:
+    """The manifest with ``atlas.latent_precision`` (index = latent id; [] when never measured) read from the
+    atlas file, which is where the bundle keeps it (the manifest holds its sha256)."""
+    section = dict(manifest.get("atlas") or {})
+    section["latent_precision"] = atlas.to_json().get("latent_precision", [])
+    return {**manifest, "atlas": section}
 
 
 def describe(manifest: dict[str, Any], path: str) -> list[str]:
@@ -53,6 +65,7 @@ def describe(manifest: dict[str, Any], path: str) -> list[str]:
                                               if isinstance(v, int | float | str)))  # fmt: skip
     atlas = manifest.get("atlas", {})
     lines.append(f"atlas: {atlas.get('latents', 0)} labelled latents")
+    lines += describe_precision(atlas)
     evaluation = manifest.get("evaluation") or {}
     rows = evaluation.get("table1", [])
     if rows:
@@ -72,4 +85,26 @@ def describe(manifest: dict[str, Any], path: str) -> list[str]:
                      f"pass {execution.get('pass', 0):.3f}; correct and >= 1.2x faster: " + ", ".join(figures))
     if not rows and not execution:
         lines.append("evaluation: none recorded in this bundle")
+    return lines
+
+
+def describe_precision(atlas: dict[str, Any]) -> list[str]:
+    records = atlas.get("latent_precision") or []
+    if not records:
+        return ["precision: never measured (every latent counts as unmeasured: lower bound 0)"]
+    m = atlas.get("precision_measured") or {}
+    shown = sum(r["shown"] for r in records)
+    good = sum(r["correct_and_faster"] for r in records)
+    lines = [f"precision, measured on {m.get('programs', '?')} programs of {m.get('problems', '?')} "
+             f"{m.get('split', '?')} {m.get('fold', '?')} problems: {shown} hints shown, "
+             f"{sum(r['correct'] for r in records)} correct, {good} correct and >= 1.2x faster",
+             "  latent  shown  correct  correct&faster  lower bound  median speedup"]  # fmt: skip
+    for k, r in sorted(enumerate(records), key=lambda kr: (-kr[1]["precision_lower_bound"], -kr[1]["shown"], kr[0])):
+        if r["shown"]:
+            med = "-" if r["median_speedup"] is None else f"{r['median_speedup']:.2f}x"
+            lines.append(f"  {k:6d} {r['shown']:6d} {r['correct']:8d} {r['correct_and_faster']:15d} "
+                         f"{r['precision_lower_bound']:12.3f} {med:>15s}")  # fmt: skip
+    unmeasured = sum(1 for r in records if not r["shown"])
+    if unmeasured:
+        lines.append(f"  ({unmeasured} latents showed nothing on these programs: unmeasured)")
     return lines

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from speedhints.model_export.atlas import LatentPrecision
+
 LineRange = tuple[int, int]  # 1-based, inclusive
 
 
@@ -22,11 +24,17 @@ class Hint:
     end_line: int  # last replaced line, inclusive
     function: str  # qualified name of the enclosing function ("Cls.meth"), or "<module>" for top-level code
     latent: int  # codebook index of the edit
-    label: str  # the latent atlas's short name for the edit, e.g. "list -> set membership"
-    expected_speedup: float | None  # median speedup of the training pairs assigned to this latent
+    label: str  # what this suggestion changes, from its AST difference (edit_describe.py), e.g. "hoists len(a) out
+    # of the loop"; not the latent's name, which describes its training pairs rather than this edit
+    measured: LatentPrecision | None  # the latent's record on held-out programs (None: never measured)
     score: float  # the latent prior's probability for this input, in [0, 1]
     original: str  # the replaced lines exactly as in the file (ending with a newline)
     suggestion: str  # the replacement in the user's own names, same indentation (ending with a newline)
+
+    @property
+    def record(self) -> str:
+        """What was measured, in words: "correct and faster in 41 of 52 held-out trials, median 2.1x"."""
+        return self.measured.describe() if self.measured else "not measured on held-out programs"
 
     @property
     def diff(self) -> str:

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import ast
 import functools
-import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from speedhints.model_export.hints import LineRange
-from speedhints.model_export.source import BadInput, parse_python
+from speedhints.model_export.source import BadInput, parse_python, source_lines
 
 
 @dataclass(frozen=True)
@@ -112,12 +111,6 @@ def _regions_libcst(source: str, lines: list[str]) -> tuple[CodeRegion, ...]:
         raise BadInput(f"cannot analyse the file: {str(exc).splitlines()[0]}") from None
     positions = wrapper.resolve(PositionProvider)
     return tuple(_walk(wrapper.module, wrapper.module.body, "", "<module>", positions, lines))
-
-
-def source_lines(text: str) -> list[str]:
-    """Lines as Python counts them (\\n, \\r\\n, \\r); str.splitlines would also split at form feeds and other
-    characters that may sit inside a string or comment, shifting every later line number."""
-    return io.StringIO(text, newline="").readlines()
 
 
 def touched_regions(source: str, changed: Sequence[LineRange] | None) -> list[CodeRegion]:

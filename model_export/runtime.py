@@ -19,8 +19,8 @@ import numpy as np
 import onnxruntime as ort
 
 from speedhints.model_export import bundle as fmt
-from speedhints.model_export.atlas import Atlas, AtlasError
-from speedhints.model_export.bundle import Bundle, BundleError, load_bundle
+from speedhints.model_export.atlas import DEFAULT_MIN_PRECISION
+from speedhints.model_export.bundle import Bundle, BundleError, load_atlas, load_bundle
 from speedhints.model_export.canonical import (
     Canonical,
     CanonicalError,
@@ -28,12 +28,15 @@ from speedhints.model_export.canonical import (
     canonicalize,
     decanonicalize,
 )
+from speedhints.model_export.edit_describe import describe_edit
 from speedhints.model_export.hints import Hint, LineRange
 from speedhints.model_export.onnx_decoding import DecodeStats, Seq2SeqRunner, default_providers, make_session
 from speedhints.model_export.plausibility import refusal
 from speedhints.model_export.regions import CodeRegion, source_lines, touched_regions
 from speedhints.model_export.source import parse_python
 from speedhints.model_export.tokenizer import CodeTokenizer
+
+BELOW_PRECISION = "below precision"  # the drop reason of a candidate whose latent did not clear min_precision
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ class RuntimeConfig:
     # A suggestion may be at most this many times as long as its input (+ 16 tokens): a speed edit that more than
     # doubles a function is not one, and a latent that rambles would otherwise decode to max_len.
     max_growth: float = 2.0
+    # Show a latent's hints only when the Wilson 95 % lower bound of its measured precision (correct and >= 1.2x
+    # faster / shown, on held-out programs; the bundle's atlas) is at least this. An unmeasured latent's bound is
+    # 0, so only 0 shows it.
+    min_precision: float = DEFAULT_MIN_PRECISION
 
 
 @dataclass(frozen=True)
@@ -73,10 +80,9 @@ class OnnxSuggester:
         try:
             self.tokenizer = CodeTokenizer.load(bundle.file(fmt.TOKENIZER))
             self.codebook = np.load(bundle.file(fmt.CODEBOOK)).astype(np.float32)
-            self.atlas = Atlas.load(bundle.file(fmt.ATLAS), self.spec.codebook_size) if bundle.file(
-                fmt.ATLAS).is_file() else Atlas()
+            self.atlas = load_atlas(bundle)
             sessions = [make_session(str(bundle.graph(role)), providers, config.threads) for role in fmt.GRAPHS]
-        except (ValueError, OSError, AtlasError, ort.capi.onnxruntime_pybind11_state.Fail) as exc:
+        except (ValueError, OSError, ort.capi.onnxruntime_pybind11_state.Fail) as exc:
             raise BundleError(f"bundle at {bundle.path} cannot be loaded: {str(exc).splitlines()[0]}") from None
         encoder, decoder, self.prior = sessions
         if self.codebook.shape != (self.spec.codebook_size, self.spec.d_model):
@@ -87,6 +93,7 @@ class OnnxSuggester:
         self.providers = encoder.get_providers()
         self.last_stats = DecodeStats()
         self.last_dropped: Counter[str] = Counter()
+        self.last_gated = 0  # top-k latents of the last candidates() call left undecoded by min_precision
 
     # ----------------------------------------------------------------------------------------------------------
     def suggest(self, path: str, source: str, changed: Sequence[LineRange], *, top_k: int = 4) -> list[Hint]:
@@ -119,9 +126,17 @@ class OnnxSuggester:
         probs = self.rank([ids for _, _, ids in prepared])
         k = max(1, min(top_k, self.spec.codebook_size))
         rows: list[tuple[int, int, float]] = []  # (region index, latent, score)
+        gated = 0
         for i, p in enumerate(probs):
             for latent in np.argsort(-p, kind="stable")[:k].tolist():
+                if self.atlas.lower_bound(latent) < self.config.min_precision:
+                    gated += 1  # not decoded at all: a latent that is never shown costs nothing
+                    continue
                 rows.append((i, latent, float(p[latent])))
+        self.last_gated = gated
+        if not rows:
+            self.last_stats = DecodeStats()
+            return []
         sources = [prepared[i][2] for i, _, _ in rows]
         z = self.codebook[[latent for _, latent, _ in rows]]
         stats = DecodeStats()
@@ -141,6 +156,8 @@ class OnnxSuggester:
         avoid = _identifiers(source)
         best: dict[tuple[int, str], Hint] = {}  # (region start, suggestion) -> highest-scoring hint
         dropped: Counter[str] = Counter()
+        if self.last_gated:
+            dropped[BELOW_PRECISION] += self.last_gated  # gated in candidates(), before decoding
         for c in candidates:
             suggestion, why = _checked(c, avoid)
             if suggestion is None:
@@ -150,8 +167,8 @@ class OnnxSuggester:
             if not original.endswith("\n"):
                 original += "\n"
             hint = Hint(path=path, start_line=c.region.start, end_line=c.region.end, function=c.region.name,
-                        latent=c.latent, label=self.atlas.label(c.latent),
-                        expected_speedup=self.atlas.expected_speedup(c.latent), score=c.score, original=original,
+                        latent=c.latent, label=describe_edit(original, suggestion, c.region.start),
+                        measured=self.atlas.precision(c.latent), score=c.score, original=original,
                         suggestion=suggestion)
             key = (c.region.start, suggestion)
             if key not in best or hint.score > best[key].score:

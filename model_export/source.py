@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,16 @@ def decode_source(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         raise BadInput(f"file is not UTF-8 (invalid byte at offset {exc.start})") from None
     check_python3(text)
     return text
+
+
+def source_lines(text: str) -> list[str]:
+    """Lines as Python's tokenizer and ``ast`` count them (\\n, \\r\\n, \\r), ends kept.
+
+    The one line splitter of the hook, the bot and the runtime: ``str.splitlines`` also splits at form feeds,
+    \\x1c-\\x1e, \\x85 and U+2028/2029, which may sit inside a comment or a string, and ast's line numbers do not
+    count those, so every later line would shift and a hint would no longer quote the file it came from.
+    """
+    return io.StringIO(text, newline="").readlines()
 
 
 def parse_quietly(text: str) -> ast.Module:

@@ -38,11 +38,19 @@ def test_composite_action_runs_speedhints_review_with_its_inputs() -> None:
     assert steps[-1]["run"].strip() == "speedhints review"
     # the env names the step sets are the ones the CLI reads
     params = {p.name: p for p in review.params}
-    assert params["top_k"].envvar == "SPEEDHINTS_TOP_K" and params["max_comments"].envvar == "SPEEDHINTS_MAX_COMMENTS"
-    assert set(steps[-1]["env"]) == {"GITHUB_TOKEN", "SPEEDHINTS_BUNDLE", "SPEEDHINTS_TOP_K", "SPEEDHINTS_MAX_COMMENTS"}
+    envvars = {
+        "top_k": "SPEEDHINTS_TOP_K",
+        "max_comments": "SPEEDHINTS_MAX_COMMENTS",
+        "verify_command": "SPEEDHINTS_VERIFY_COMMAND",
+        "bench_command": "SPEEDHINTS_VERIFY_BENCH",
+        "verify_timeout": "SPEEDHINTS_VERIFY_TIMEOUT",
+        "verify_budget": "SPEEDHINTS_VERIFY_BUDGET",
+    }
+    assert {name: params[name].envvar for name in envvars} == envvars
+    assert set(steps[-1]["env"]) == {"GITHUB_TOKEN", "SPEEDHINTS_BUNDLE", *envvars.values()}
 
 
-@pytest.mark.parametrize("name", ["speedhints.yml", "speedhints-gpu.yml"])
+@pytest.mark.parametrize("name", ["speedhints.yml", "speedhints-gpu.yml", "speedhints-verify.yml"])
 def test_example_workflows_trigger_on_pull_requests_with_write_permission(name: str) -> None:
     wf = load(ROOT / "examples" / "workflows" / name)
     on = wf[True] if True in wf else wf["on"]  # YAML 1.1 reads the key "on" as True
@@ -63,3 +71,12 @@ def test_env_inputs_reach_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     result = CliRunner().invoke(review, ["--repo", "a/b", "--pr", "1"])
     assert result.exit_code == 2
     assert "Invalid value for '--top-k': 0 is not in the range 1<=x<=64." in result.output
+
+
+def test_verify_workflow_checks_out_the_head_and_runs_in_the_projects_python() -> None:
+    steps = load(ROOT / "examples" / "workflows" / "speedhints-verify.yml")["jobs"]["review"]["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout@")
+    assert steps[0]["with"]["ref"] == "${{ github.event.pull_request.head.sha }}"  # the hints' line numbers
+    action = steps[-1]["with"]
+    assert set(action) <= set(load(ROOT / "action.yml")["inputs"])  # only inputs that exist
+    assert action["python-version"] == "" and action["verify-command"] == "pytest -q -x"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from fakegithub.suggesters import RuleSuggester
+
 from speedhints.bot.diffmap import parse_patch
 from speedhints.bot.plan import ExistingComment, plan_review
 from speedhints.bot.render import fence, markers_in
-from speedhints.bot.runner import find_rejected
-from speedhints.model_export.hints import Hint
+from speedhints.bot.runner import find_rejected, suggest_by_length
+from speedhints.model_export.hints import Hint, LineRange
 
 # GitHub's "patch" of a modified file: two hunks, a removed line, and a missing final newline.
 PATCH = "\n".join(
@@ -30,7 +34,7 @@ PATCH = "\n".join(
 
 def hint(start: int, end: int, *, latent: int = 7, score: float = 0.5, path: str = "a.py", text: str = "x") -> Hint:
     original = "".join(f"line{n}\n" for n in range(start, end + 1))
-    return Hint(path, start, end, "f", latent, "list -> set membership", 1.8, score, original, f"{text}\n")
+    return Hint(path, start, end, "f", latent, "list -> set membership", None, score, original, f"{text}\n")
 
 
 def test_patch_lines_follow_the_right_side() -> None:
@@ -140,3 +144,51 @@ def test_the_bot_never_imports_torch_or_the_hook() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+GROUPED = (
+    "import sys\n"  # a run of top-level code: region <module>, lines 1-2
+    "LIMIT = 3\n"
+    "\n"
+    "def a(x):\n"  # 4-6
+    "    if x in [1, 2, 3]:\n"
+    "        return 1\n"
+    "\n"
+    "def b(y):\n"  # 8-10, the same length as a
+    "    if y in [4, 5, 6]:\n"
+    "        return 2\n"
+    "\n"
+    "def c(xs):\n"  # 12-20, three times as long
+    "    out = []\n"
+    "    for x in xs:\n"
+    "        out.append(x * 2)\n"
+    "    if xs in [[1], [2]]:\n"
+    "        return out\n"
+    "    total = sum(out) + len(out) * 2 + max(out, default=0)\n"
+    "    print(total)\n"
+    "    return [t for t in out if t in [7, 8, 9]]\n"
+)
+
+
+class RecordingSuggester(RuleSuggester):
+    def __init__(self) -> None:
+        self.calls: list[list[tuple[int, int]]] = []
+
+    def suggest(self, path: str, source: str, changed: Sequence[LineRange], *, top_k: int = 4) -> list[Hint]:
+        self.calls.append(list(changed))
+        return super().suggest(path, source, changed, top_k=top_k)
+
+
+def test_regions_are_asked_about_in_groups_of_similar_length() -> None:
+    """Issue #17 item 6: one padded batch of every region made each row pay for the longest one."""
+    changed = [(2, 9), (13, 13), (16, 20)]  # the end of <module>, all of a, the start of b, two lines of c
+    recorder = RecordingSuggester()
+    hints = suggest_by_length(recorder, "m.py", GROUPED, changed, top_k=4)
+    # a and b (same length) share a call with their changed lines clipped to them; c and <module> go alone
+    assert sorted(recorder.calls) == [[(2, 2)], [(4, 6), (8, 9)], [(13, 13), (16, 20)]]
+    whole = RuleSuggester().suggest("m.py", GROUPED, changed, top_k=4)
+    key = sorted((h.start_line, h.end_line, h.latent, h.suggestion) for h in hints)
+    assert key == sorted((h.start_line, h.end_line, h.latent, h.suggestion) for h in whole) and len(key) == 4
+    recorder.calls.clear()
+    suggest_by_length(recorder, "m.py", GROUPED, changed, top_k=4, ratio=0.0)  # per region
+    assert len(recorder.calls) == 4

@@ -26,7 +26,8 @@ G_PLAIN = "\n\ndef g(xs):\n    return xs\n"
 G_INDEXED = "\n\ndef g(xs):\n    for i in range(len(xs)):\n        print(xs[i])\n"
 
 SET_BLOCK = """\
-app/orders.py:4: [list -> set membership, expected ~3.1x] score 0.62
+app/orders.py:4: [list -> set membership] score 0.62
+  latent 7: correct and faster in 25 of 31 held-out trials, median 3.1x
 --- a/app/orders.py
 +++ b/app/orders.py
 @@ -4,3 +4,4 @@
@@ -38,6 +39,7 @@ app/orders.py:4: [list -> set membership, expected ~3.1x] score 0.62
 """
 ENUM_BLOCK = """\
 app/orders.py:11: [range(len) -> enumerate] score 0.21
+  latent 3: not measured on held-out programs
 --- a/app/orders.py
 +++ b/app/orders.py
 @@ -11 +11 @@
@@ -136,22 +138,24 @@ def test_outside_a_repository_named_files_are_checked_whole(
 
 def test_json_format(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     stage(repo, {"app/orders.py": LOOP + G_INDEXED})
-    rc, out, err = run_check(capsys, "--format", "json", "app/orders.py", "missing.py")
+    write(repo, {"latin1.py": b"x = '\xe9'\n"})
+    rc, out, err = run_check(capsys, "--format", "json", "app/orders.py", "latin1.py")
     assert (rc, err) == (0, "")
     payload = json.loads(out)
-    assert payload["skipped"] == [{"path": "missing.py", "reason": "no such file"}]
+    assert payload["skipped"] == [{"path": "latin1.py", "reason": "file is not UTF-8 (invalid byte at offset 5)"}]
     assert (payload["regions"], payload["stopped"]) == (1, False)
     [hint] = payload["hints"]
-    assert {k: hint[k] for k in ("path", "line", "end_line", "function", "latent", "label", "expected_speedup")} == {
+    assert {k: hint[k] for k in ("path", "line", "end_line", "function", "latent", "label", "measured", "record")} == {
         "path": "app/orders.py",
         "line": 11,
         "end_line": 11,
         "function": "g",
         "latent": 3,
         "label": "range(len) -> enumerate",
-        "expected_speedup": None,
+        "measured": None,
+        "record": "not measured on held-out programs",
     }
-    assert hint["diff"] == ENUM_BLOCK.split("\n", 1)[1]
+    assert hint["diff"] == ENUM_BLOCK.split("\n", 2)[2]
 
 
 def test_github_format_is_escaped_workflow_commands(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -160,8 +164,9 @@ def test_github_format_is_escaped_workflow_commands(repo: Path, capsys: pytest.C
     rc, out, err = run_check(capsys, "--format", "github", "--all", "app/orders.py", "bad.py")
     assert (rc, err) == (0, "")
     assert out.splitlines() == [
-        "::notice file=app/orders.py,line=4,endLine=6,title=speedhints [list -> set membership%2C expected ~3.1x] "
-        "score 0.62::--- a/app/orders.py%0A+++ b/app/orders.py%0A@@ -4,3 +4,4 @@%0A+    pool_set = set(pool)%0A"
+        "::notice file=app/orders.py,line=4,endLine=6,title=speedhints [list -> set membership] score 0.62::"
+        "latent 7: correct and faster in 25 of 31 held-out trials, median 3.1x%0A"
+        "--- a/app/orders.py%0A+++ b/app/orders.py%0A@@ -4,3 +4,4 @@%0A+    pool_set = set(pool)%0A"
         "     for x in items:%0A-        if x in pool:%0A+        if x in pool_set:%0A             out.append(x)",
         "::warning file=bad.py,title=speedhints skipped::file is not UTF-8 (invalid byte at offset 0)",
     ]
@@ -211,7 +216,7 @@ def test_outside_a_repository_without_files_is_a_usage_error(
     tmp_path: Path, model: RuleSuggester, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    expected = "speedhints: not inside a git repository: name the FILES to check, or use --all\n"
+    expected = "speedhints: not inside a git repository: name the FILES or folders to check\n"
     assert run_check(capsys) == (2, "", expected)
 
 
@@ -364,10 +369,12 @@ def test_model_is_loaded_once_per_process_and_not_at_all_when_cached(
 ) -> None:
     # The real factory with a bundle directory; only the runtime construction is replaced by the double.
     builds: list[Path] = []
+    gates: list[float] = []
     double = RuleSuggester()
 
-    def build(path: Path) -> RuleSuggester:
+    def build(path: Path, min_precision: float) -> RuleSuggester:
         builds.append(path)
+        gates.append(min_precision)
         return double
 
     monkeypatch.setattr(suggester_factory, "_build_runtime", build)
@@ -383,6 +390,11 @@ def test_model_is_loaded_once_per_process_and_not_at_all_when_cached(
     monkeypatch.setattr(suggester_factory, "_LOADED", {})  # a fresh process, everything cached
     assert run_check(capsys, "--bundle", "bundle", "a.py")[1].count("a.py:") == 1
     assert len(builds) == 2
+    # Another precision gate gives other hints: a new identity (and cache key), and the runtime gets the value.
+    write(tmp_path, {"pyproject.toml": "[tool.speedhints]\nmin-precision = 0.25\n"})
+    run_check(capsys, "--bundle", "bundle", "a.py")
+    run_check(capsys, "--bundle", "bundle", "a.py", "--min-precision", "0")
+    assert len(builds) == 4 and gates[-2:] == [0.25, 0.0] and gates[0] == HookConfig().min_precision
 
 
 class SlowDouble(RuleSuggester):
@@ -396,7 +408,7 @@ def test_time_budget_prints_what_it_has_and_says_it_stopped(
 ) -> None:
     slow = SlowDouble()
     monkeypatch.setattr(
-        suggester_factory, "load_suggester", lambda _: suggester_factory.LoadedSuggester("slow", lambda: slow)
+        suggester_factory, "load_suggester", lambda _, **__: suggester_factory.LoadedSuggester("slow", lambda: slow)
     )
     functions = "".join(LOOP.replace("def f", f"def f{i}") + "\n\n" for i in range(4))
     write(repo, {"m.py": functions})
@@ -454,16 +466,49 @@ def test_each_bad_file_is_one_line_and_the_others_are_still_checked(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(repo, {name: content for name, (content, _) in BAD_FILES.items()})
-    names = [*BAD_FILES, "app/orders.py", "gone.py"]
+    names = [*BAD_FILES, "app/orders.py"]
     rc, out, err = run_check(capsys, "--all", "--max-bytes", "2000", *names)
     assert (rc, out) == (0, SET_BLOCK)
     lines = err.splitlines()
     assert [line.split(": skipped: ")[0] for line in lines] == [n for n in names if n != "app/orders.py"]
     for line, (_, reason) in zip(lines, BAD_FILES.values(), strict=False):
         assert line.split(": skipped: ")[1].startswith(reason)
-    assert lines[-1] == "gone.py: skipped: no such file"
-    (repo / "folder.py").mkdir()
-    assert run_check(capsys, "--all", "folder.py") == (0, "", "folder.py: skipped: is a directory\n")
+    assert len(lines) == len(BAD_FILES)
+
+
+# --- named paths (issue #16, item 5) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("whole", [[], ["--all"]])
+def test_a_named_path_that_does_not_exist_is_a_usage_error(
+    repo: Path, capsys: pytest.CaptureFixture[str], whole: list[str]
+) -> None:
+    # A typo must not pass as "no hints", even among good files and with --fail-on-hints
+    argv = [*whole, "--fail-on-hints", "app/orders.py", "app/ordres.py"]
+    assert run_check(capsys, *argv) == (2, "", "speedhints: app/ordres.py: no such file or directory\n")
+
+
+def test_a_named_path_that_does_not_exist_outside_a_repository(
+    tmp_path: Path, model: RuleSuggester, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run_check(capsys, "typo.py") == (2, "", "speedhints: typo.py: no such file or directory\n")
+
+
+def test_a_named_folder_is_searched_for_python_files_respecting_exclude(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(repo, {"app/sub/more.py": LOOP, "app/notes.txt": LOOP, "app/.hidden/x.py": LOOP,
+                 "app/__pycache__/y.py": LOOP, "app/gen/z.py": LOOP})  # fmt: skip
+    rc, out, err = run_check(capsys, "--all", "app", "--exclude", "app/gen/*")
+    assert (rc, err) == (0, "")
+    assert out == "\n".join([SET_BLOCK, SET_BLOCK.replace("app/orders.py", "app/sub/more.py")])
+    write(repo, {"pyproject.toml": '[tool.speedhints]\nexclude = ["app/sub/*"]\n'})
+    rc, out, err = run_check(capsys, "--all", "app/", "app/orders.py")  # named again: checked once
+    assert (rc, err) == (0, "")
+    assert out == "\n".join([SET_BLOCK, SET_BLOCK.replace("app/orders.py", "app/gen/z.py")])
+    (repo / "empty.py").mkdir()  # a folder, whatever its name: searched, nothing in it
+    assert run_check(capsys, "--all", "empty.py") == (0, "", "")
 
 
 def test_a_bad_staged_file_is_read_from_the_index_and_reported(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -484,7 +529,7 @@ def test_readme_examples_get_hints(
     )
     assert (rc, err) == (0, "")
     assert [line for line in out.splitlines() if line.startswith("examples/")] == [
-        "examples/slow_membership.py:17: [list -> set membership, expected ~3.1x] score 0.62",
+        "examples/slow_membership.py:17: [list -> set membership] score 0.62",
         "examples/slow_running_max.py:11: [range(len) -> enumerate] score 0.21",
     ]
 

@@ -3,10 +3,10 @@
 It knows two hand-written rules, so the hook's tests can check selection, caching, filtering and rendering against
 hints whose content is known exactly. It is a test double, not a model: the hook never ships it.
 
-- latent 7 "list -> set membership" (expected ~3.1x, score 0.62): a loop that tests ``x in name`` where ``name`` is
-  a list built in the same function and not changed by the loop gets ``name_set = set(name)`` before the loop and
-  tests against that.
-- latent 3 "range(len) -> enumerate" (no expected speedup, score 0.21): ``for i in range(len(xs)):`` becomes
+- latent 7 "list -> set membership" (measured: correct and faster in 25 of 31, median 3.1x; score 0.62): a loop
+  that tests ``x in name`` where ``name`` is a list built in the same function and not changed by the loop gets
+  ``name_set = set(name)`` before the loop and tests against that.
+- latent 3 "range(len) -> enumerate" (never measured, score 0.21): ``for i in range(len(xs)):`` becomes
   ``for i, xs_item in enumerate(xs):``.
 """
 
@@ -16,10 +16,12 @@ import ast
 from collections.abc import Iterator, Sequence
 
 from speedhints.hook.regions import source_lines
+from speedhints.model_export.atlas import LatentPrecision, wilson_lower_bound
 from speedhints.model_export.hints import Hint, LineRange
 
 DOUBLE_IDENTITY = "rule-double-v1"  # the model identity the double runs under (keys the hint cache)
-SET_LATENT, SET_LABEL, SET_SPEEDUP, SET_SCORE = 7, "list -> set membership", 3.1, 0.62
+SET_LATENT, SET_LABEL, SET_SCORE = 7, "list -> set membership", 0.62
+SET_MEASURED = LatentPrecision(31, 27, 25, wilson_lower_bound(25, 31), 3.1)
 ENUM_LATENT, ENUM_LABEL, ENUM_SCORE = 3, "range(len) -> enumerate", 0.21
 
 
@@ -88,7 +90,7 @@ def _membership_hints(path: str, lines: list[str], fname: str, func: ast.AST) ->
         indent = original[0][: len(original[0]) - len(original[0].lstrip())]
         setup = "".join(f"{indent}{n}_set = set({n})\n" for n in sorted({t[3] for t in targets}))
         yield Hint(
-            path, loop.lineno, loop.end_lineno, fname, SET_LATENT, SET_LABEL, SET_SPEEDUP, SET_SCORE,
+            path, loop.lineno, loop.end_lineno, fname, SET_LATENT, SET_LABEL, SET_MEASURED, SET_SCORE,
             "".join(original), setup + "".join(new),
         )  # fmt: skip
 

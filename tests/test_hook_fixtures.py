@@ -36,7 +36,7 @@ def model(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> RuleSuggester:
     monkeypatch.setattr(
         suggester_factory,
         "load_suggester",
-        lambda bundle_path: suggester_factory.LoadedSuggester(DOUBLE_IDENTITY, lambda: double),
+        lambda bundle_path, **_: suggester_factory.LoadedSuggester(DOUBLE_IDENTITY, lambda: double),
     )
     return double
 

@@ -82,7 +82,9 @@ file_bytes = st.one_of(
 def double(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> RuleSuggester:
     rule = RuleSuggester()
     monkeypatch.setattr(
-        suggester_factory, "load_suggester", lambda _: suggester_factory.LoadedSuggester(DOUBLE_IDENTITY, lambda: rule)
+        suggester_factory,
+        "load_suggester",
+        lambda _, **__: suggester_factory.LoadedSuggester(DOUBLE_IDENTITY, lambda: rule),
     )
     return rule
 

@@ -15,6 +15,7 @@ from speedhints.hook.git import right_side
 from speedhints.hook.inputs import source_from_bytes
 from speedhints.hook.regions import all_regions, ignore_comments, source_lines, touched_regions
 from speedhints.hook.render import render_github
+from speedhints.model_export.atlas import LatentPrecision
 from speedhints.model_export.hints import Hint
 from speedhints.model_export.source import BadInput
 
@@ -131,18 +132,19 @@ def test_config_from_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         "[tool.other]\nx = 1\n[tool.speedhints]\ntop-k = 8\nmin_score = 0.25\n"
         "disabled-latents = [7, 'Range(len) -> enumerate']\n"
-        "exclude = 'migrations/*'\nmax-file-size = 5000\ntime-budget = 0\n"
+        "exclude = 'migrations/*'\nmax-file-size = 5000\ntime-budget = 0\nmin-precision = 0.3\n"
     )
     (tmp_path / "sub").mkdir()
     found = find_pyproject(tmp_path / "sub")
     assert found == tmp_path / "pyproject.toml"
     config = load_config(found)
-    assert config == HookConfig(8, 0.25, ("7", "Range(len) -> enumerate"), ("migrations/*",), 5000, 0.0)
+    assert config == HookConfig(8, 0.25, ("7", "Range(len) -> enumerate"), ("migrations/*",), 5000, 0.0, 0.3)
     assert config.is_disabled(7, "anything") and config.is_disabled(3, "range(len)  ->  enumerate")
     assert not config.is_disabled(4, "other")
     assert config.with_overrides(top_k=2, exclude=None).top_k == 2
     assert find_pyproject(tmp_path / "sub", stop=tmp_path / "sub") is None  # never above the repository root
     assert load_config(None) == HookConfig()
+    assert config.with_overrides(min_precision=0).min_precision == 0.0  # the flag wins over the file
 
 
 @pytest.mark.parametrize(
@@ -151,6 +153,8 @@ def test_config_from_pyproject(tmp_path: Path) -> None:
         ("top_k = true", "top-k must be an integer"),
         ("top-k = 65", "top-k must be between 1 and 64"),
         ("min-score = 1.5", "min-score must be between 0 and 1"),
+        ("min-precision = -0.1", "min-precision must be between 0 and 1"),
+        ("min-precision = 'high'", "min-precision must be a number"),
         ("max-file-size = 0", "max-file-size must be a positive number of bytes"),
         ("time-budget = -1", "time-budget must be >= 0 seconds"),
         ("disabled-latents = [[1]]", "disabled-latents must be a list of strings"),
@@ -163,8 +167,11 @@ def test_config_errors_name_the_file(tmp_path: Path, table: str, message: str) -
         load_config(path)
 
 
+MEASURED = LatentPrecision(20, 18, 17, 0.64, 3.1)
+
+
 def hint(start: int, suggestion: str = "y\n") -> Hint:
-    return Hint("a.py", start, start, "f", 7, "list -> set membership", 3.1, 0.62, "x\n", suggestion)
+    return Hint("a.py", start, start, "f", 7, "list -> set membership", MEASURED, 0.62, "x\n", suggestion)
 
 
 def test_cache_round_trip_is_relative_to_the_region(tmp_path: Path) -> None:
@@ -174,6 +181,7 @@ def test_cache_round_trip_is_relative_to_the_region(tmp_path: Path) -> None:
     cache.put(key, [hint(12)], region_start=10)
     [moved] = cache.get(key, "b.py", 30) or []
     assert (moved.path, moved.start_line, moved.end_line, moved.suggestion) == ("b.py", 32, 32, "y\n")
+    assert moved.measured == MEASURED  # the measured record survives the round trip as itself, not a dict
     assert (cache.hits, cache.misses) == (1, 1)
     assert region_key("model", 4, "f", "x") != region_key("model2", 4, "f", "x") != region_key("model", 5, "f", "x")
     assert HintCache(None).get(key, "a.py", 10) is None  # disabled
@@ -210,5 +218,6 @@ def test_github_escaping() -> None:
     result = CheckResult(hints=[Hint("a,b:c.py", 1, 2, "f", 7, "50% faster", None, 0.5, "x\n", "y\r\n")])
     assert render_github(result, 5.0) == (
         "::notice file=a%2Cb%3Ac.py,line=1,endLine=2,title=speedhints [50%25 faster] score 0.50::"
+        "latent 7: not measured on held-out programs%0A"
         "--- a/a,b:c.py%0A+++ b/a,b:c.py%0A@@ -1 +1 @@%0A-x%0A+y%0D"
     )

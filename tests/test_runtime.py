@@ -14,11 +14,19 @@ import pytest
 from export_fixtures import tiny_bundle
 
 from speedhints.model_export import bundle as fmt
-from speedhints.model_export.atlas import Atlas, LatentInfo
-from speedhints.model_export.bundle import BundleError, load_bundle, write_manifest
+from speedhints.model_export.atlas import Atlas, LatentInfo, LatentPrecision, wilson_lower_bound
+from speedhints.model_export.bundle import BundleError, load_bundle, write_atlas, write_manifest
 from speedhints.model_export.canonical import canonicalize
 from speedhints.model_export.regions import regions, touched_regions
-from speedhints.model_export.runtime import Candidate, OnnxSuggester, load_runtime, reindent, user_suggestion
+from speedhints.model_export.runtime import (
+    BELOW_PRECISION,
+    Candidate,
+    OnnxSuggester,
+    RuntimeConfig,
+    load_runtime,
+    reindent,
+    user_suggestion,
+)
 
 # The user's version of the fixture's first training input: other names, a comment outside the function, other
 # layout (a comment inside would have to survive the hint: plausibility refuses a hint that deletes it).
@@ -37,9 +45,13 @@ def keep_known(names, allowed):
 '''
 
 
+# The fixture bundle's latents were never measured: only min_precision 0 shows them (the gate has its own tests).
+SHOW_ALL = RuntimeConfig(min_precision=0.0)
+
+
 @pytest.fixture(scope="module")
 def runtime() -> OnnxSuggester:
-    return load_runtime(tiny_bundle())
+    return load_runtime(tiny_bundle(), SHOW_ALL)
 
 
 def test_hint_in_the_users_names(runtime: OnnxSuggester) -> None:
@@ -53,7 +65,9 @@ def test_hint_in_the_users_names(runtime: OnnxSuggester) -> None:
         "def keep_known(names, allowed):\n    allowed = set(allowed)\n    kept = []\n    for name in names:\n"
         "        if name in allowed:\n            kept.append(name)\n    return kept\n"
     )
-    assert hint.label == f"latent {hint.latent}" and hint.expected_speedup is None  # no atlas in this bundle
+    # The label says what this edit does (not what the latent's training pairs did); no atlas: nothing measured.
+    assert hint.label == "allowed -> set for membership test in loop"
+    assert hint.measured is None and hint.record == "not measured on held-out programs"
     assert 0 < hint.score <= 1
     assert "+    allowed = set(allowed)" in hint.diff and "@@ -7," in hint.diff
 
@@ -124,16 +138,39 @@ def test_regions_match_the_hooks_units() -> None:
     assert [(r.name, r.start, r.end) for r in regions(odd)] == [("<module>", 1, 1), ("f", 4, 5)]
 
 
-def test_atlas_labels_and_speedups(tmp_path: Path) -> None:
+def _with_precision(tmp_path: Path, records: list[LatentPrecision]) -> Path:
     out = tmp_path / "b"
+    shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(tiny_bundle(), out)
-    manifest = json.loads((out / fmt.MANIFEST).read_text())
-    Atlas({i: LatentInfo(i, f"edit {i}", 1.5 + i, 0.25, (f"p{i}",)) for i in range(4)}).save(out / fmt.ATLAS)
-    for key in ("format", "format_version", "files"):
-        manifest.pop(key)
-    write_manifest(out, manifest)
-    hints = load_runtime(out).suggest("shop.py", USER, [(9, 9)], top_k=4)
-    assert hints and all(h.label == f"edit {h.latent}" and h.expected_speedup == 1.5 + h.latent for h in hints)
+    atlas = Atlas({i: LatentInfo(i, f"edit {i}", 1.5 + i, 0.25, (f"p{i}",)) for i in range(len(records))})
+    write_atlas(out, atlas.with_precision(records, {"split": "by_problem", "fold": "valid", "programs": 9}))
+    return out
+
+
+GOOD = LatentPrecision(52, 44, 41, wilson_lower_bound(41, 52), 2.1)  # lower bound 0.66
+POOR = LatentPrecision(52, 3, 1, wilson_lower_bound(1, 52), None)  # lower bound 0.003
+
+
+def test_the_precision_gate_shows_only_latents_whose_lower_bound_clears_it(runtime: OnnxSuggester,
+                                                                           tmp_path: Path) -> None:
+    k = runtime.spec.codebook_size
+    (latent,) = {h.latent for h in runtime.suggest("shop.py", USER, [(9, 9)], top_k=k)}  # the fixture's one edit
+    out = _with_precision(tmp_path, [GOOD if i == latent else POOR for i in range(k)])
+    gated = load_runtime(out)  # the default min_precision
+    hints = gated.suggest("shop.py", USER, [(9, 9)], top_k=k)
+    assert [(h.latent, h.measured) for h in hints] == [(latent, GOOD)]
+    assert gated.last_dropped[BELOW_PRECISION] == k - 1  # the others: counted, never decoded
+    assert hints[0].record == "correct and faster in 41 of 52 held-out trials, median 2.1x"
+    assert load_runtime(out, RuntimeConfig(min_precision=0.7)).suggest("shop.py", USER, [(9, 9)], top_k=k) == []
+    out = _with_precision(tmp_path, [POOR] * k)
+    assert load_runtime(out).suggest("shop.py", USER, [(9, 9)], top_k=k) == []
+    assert [h.measured for h in load_runtime(out, SHOW_ALL).suggest("shop.py", USER, [(9, 9)], top_k=k)] == [POOR]
+
+
+def test_unmeasured_latents_are_silent_by_default() -> None:
+    rt = load_runtime(tiny_bundle())
+    assert rt.suggest("shop.py", USER, [(9, 9)], top_k=4) == []
+    assert rt.last_dropped == {BELOW_PRECISION: 4}
 
 
 # --- broken bundles ---------------------------------------------------------------------------------------------
@@ -204,10 +241,14 @@ def test_the_hook_gets_hints_through_load_runtime(tmp_path: Path, capsys: pytest
 
     file = tmp_path / "shop.py"
     file.write_text(USER)
-    code = main(["check", "--all", "--no-cache", "--bundle", str(tiny_bundle()), "--top-k", "4", str(file)])
+    args = ["check", "--all", "--no-cache", "--bundle", str(tiny_bundle()), "--top-k", "4", str(file)]
+    assert main(args) == 0
+    assert capsys.readouterr().out == ""  # unmeasured latents: silent by default
+    assert main([*args, "--min-precision", "0"]) == 0
     out = capsys.readouterr().out
-    assert code == 0
     assert "+    allowed = set(allowed)" in out
+    assert "shop.py:7: [allowed -> set for membership test in loop] score " in out
+    assert "  latent 2: not measured on held-out programs\n" in out
 
 
 

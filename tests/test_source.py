@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
-from speedhints.model_export.source import BadInput, decode_source, read_source
+from speedhints.model_export.source import BadInput, decode_source, read_source, source_lines
 
 
 @pytest.mark.parametrize(
@@ -57,3 +58,20 @@ def test_good_file_with_bom_is_read(tmp_path: Path) -> None:
     path = tmp_path / "ok.py"
     path.write_bytes(b"\xef\xbb\xbfprint('ok')\n")
     assert read_source(path).text == "print('ok')\n"
+
+
+@pytest.mark.parametrize("char", ["\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_source_lines_number_lines_as_ast_does(char: str) -> None:
+    text = f"# a{char}b\nx = '{char}'\r\ny = 1\rz = 2\n"
+    lines = source_lines(text)
+    assert lines == [f"# a{char}b\n", f"x = '{char}'\r\n", "y = 1\r", "z = 2\n"]
+    assert [n.lineno for n in ast.parse(text).body] == [2, 3, 4]  # what the regions and the hints are numbered by
+
+
+def test_one_line_splitter_for_hook_bot_and_runtime() -> None:
+    """Issue #17 item 4: the bot used str.splitlines while the runtime did not, and dropped hints silently."""
+    import speedhints.bot.runner as bot_runner
+    import speedhints.hook.regions as hook_regions
+    import speedhints.model_export.regions as runtime_regions
+
+    assert bot_runner.source_lines is hook_regions.source_lines is runtime_regions.source_lines is source_lines

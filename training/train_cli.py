@@ -12,9 +12,11 @@ from pathlib import Path
 
 import click
 
-from speedhints.training.configs import MODEL_NAMES, PRESETS
+from speedhints.extras import needs
+from speedhints.paths import default_work
+from speedhints.training.configs import MODEL_NAMES, OUTPUTS, PRESETS
 
-DEFAULT_PAIRS = Path("work") / "pairs" / "by_problem"  # where `speedhints data splits` writes the main split
+DEFAULT_PAIRS = default_work() / "pairs" / "by_problem"  # where `speedhints data splits` writes the main split
 # `speedhints data tokenizer` writes the committed tokenizer here (training/corpus/tokenizer.json).
 CORPUS_TOKENIZER = Path(__file__).resolve().parent / "corpus" / "tokenizer.json"
 
@@ -27,7 +29,7 @@ CORPUS_TOKENIZER = Path(__file__).resolve().parent / "corpus" / "tokenizer.json"
     type=click.Choice(sorted(PRESETS)),
     default="cpu",
     show_default=True,
-    help="Named preset: tiny (tests), cpu (<= 2 h on 2 cores), paper.",
+    help="Named preset: tiny (tests, seconds), cpu (2+2 layers, 2,000 steps; README: its training time), paper.",
 )
 @click.option(
     "--pairs",
@@ -44,6 +46,8 @@ CORPUS_TOKENIZER = Path(__file__).resolve().parent / "corpus" / "tokenizer.json"
     default=None,
     help="tokenizer.json (default: the pairs folder's, its parent's, else training/corpus/tokenizer.json).",
 )
+@click.option("--output", type=click.Choice(OUTPUTS), default="program", show_default=True,
+              help="What the decoder writes: the whole fast program, or an edit script of the input's lines.")
 @click.option("--max-steps", type=click.IntRange(min=1), default=None, help="Override the preset's step count.")
 @click.option(
     "--out",
@@ -69,6 +73,7 @@ def train(
     config_name: str,
     pairs_dir: Path,
     tokenizer_path: Path | None,
+    output: str,
     max_steps: int | None,
     out_dir: Path | None,
     fresh: bool,
@@ -78,6 +83,7 @@ def train(
     init: Path | None,
 ) -> int:
     """Train MODEL (edit-vqvae, transformer, transformer-star, vqvae, edit-vae) on slow->fast pairs."""
+    needs("torch")
     from speedhints.training.dataset import DataError, resolve_pairs_dir
 
     try:
@@ -104,12 +110,13 @@ def train(
         split_dir,
         tok_path,
         max_steps,
-        out_dir or Path("runs") / f"{model_name}-{config_name}",
+        out_dir or Path("runs") / f"{model_name}-{config_name}{'-edit' if output == 'edit' else ''}",
         fresh,
         device,
         threads,
         seed,
         init,
+        output,
     )
 
 
@@ -144,6 +151,7 @@ def _run(
     threads: int | None,
     seed: int | None,
     init: Path | None = None,
+    output: str = "program",
 ) -> int:
     import torch
 
@@ -158,9 +166,14 @@ def _run(
     except Exception as exc:  # a broken tokenizer file: one line, not a traceback
         click.echo(f"error: {tok_path}: cannot load tokenizer ({type(exc).__name__}: {exc})", err=True)
         return 2
+    if output == "edit":
+        from speedhints.model_export.editscript import with_edit_tokens
+
+        tokenizer = with_edit_tokens(tokenizer)  # the line tokens, appended: every other id is unchanged
     run = make_run_config(
         model_name,
         config_name,
+        output=output,
         vocab_size=tokenizer.vocab_size,
         pad_id=tokenizer.pad_id,
         bos_id=tokenizer.bos_id,

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 from .server import FakeFile, FakePR
 
 
+def git_lines(text: str) -> list[str]:
+    """Lines as git splits them (at \\n only): a form feed or U+2028 stays inside its line, as in a real patch."""
+    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+
+
 def github_patch(before: str, after: str, context: int = 3) -> str:
     """What GitHub puts in a PR file's ``patch``: the unified diff's hunks, without the ---/+++ lines."""
-    lines = list(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), n=context))
+    lines = list(difflib.unified_diff(git_lines(before), git_lines(after), n=context))
     out = []
     for line in lines[2:]:
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")

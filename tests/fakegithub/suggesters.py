@@ -1,9 +1,9 @@
 """A small deterministic Suggester for the bot's tests: a stand-in for the model runtime (issue #6), which
 cannot run yet. Two textual rules, each only where the hint touches a changed line:
 
-- ``NAME in [a, b, c]`` -> ``NAME in {a, b, c}`` (one line; latent 7, "list -> set membership", 1.8x)
+- ``NAME in [a, b, c]`` -> ``NAME in {a, b, c}`` (one line; latent 7, "list -> set membership", made-up record)
 - ``out = []`` / ``for x in xs:`` / ``    out.append(EXPR)`` -> ``out = [EXPR for x in xs]``
-  (three lines; latent 12, "append loop -> list comprehension", 1.3x)
+  (three lines; latent 12, "append loop -> list comprehension", never measured)
 """
 
 from __future__ import annotations
@@ -12,7 +12,12 @@ import ast
 import re
 from collections.abc import Sequence
 
+from speedhints.model_export.atlas import LatentPrecision
 from speedhints.model_export.hints import Hint, LineRange
+from speedhints.model_export.source import source_lines
+
+# What the set rule's latent measured (made up for the double; shown as the hint's record).
+SET_MEASURED = LatentPrecision(40, 35, 30, 0.6, 1.8)
 
 MEMBERSHIP = re.compile(r"\bin \[([^\[\]]*)\]")
 INIT = re.compile(r"^(\s*)(\w+) = \[\]\s*$")
@@ -37,7 +42,7 @@ def _functions(source: str) -> list[tuple[int, int, str]]:
 
 class RuleSuggester:
     def suggest(self, path: str, source: str, changed: Sequence[LineRange], *, top_k: int = 4) -> list[Hint]:
-        lines = source.splitlines(keepends=True)
+        lines = source_lines(source)  # numbered as the runtime numbers them
         funcs = _functions(source)
 
         def touched(a: int, b: int) -> bool:
@@ -51,7 +56,8 @@ class RuleSuggester:
         for i, line in enumerate(lines, start=1):
             if MEMBERSHIP.search(line) and touched(i, i):
                 new = MEMBERSHIP.sub(lambda m: "in {" + m.group(1) + "}", line)
-                hints.append(Hint(path, i, i, function_of(i), 7, "list -> set membership", 1.8, 0.6, line, new))
+                label = "list -> set membership"
+                hints.append(Hint(path, i, i, function_of(i), 7, label, SET_MEASURED, 0.6, line, new))
             if i + 2 <= len(lines) and touched(i, i + 2):
                 a, b, c = INIT.match(line), FOR.match(lines[i]), APPEND.match(lines[i + 1])
                 if a and b and c and a.group(2) == c.group(2) and a.group(1) == b.group(1):
@@ -65,7 +71,7 @@ class RuleSuggester:
                             function_of(i),
                             12,
                             "append loop -> list comprehension",
-                            1.3,
+                            None,
                             0.4,
                             original,
                             new,

@@ -28,11 +28,11 @@ from speedhints.model_export.canonical import Canonical, CanonicalError, decanon
 from speedhints.model_export.plausibility import refusal
 from speedhints.model_export.source import parse_quietly
 from speedhints.training.data.convert import Converted, code_sha256
-from speedhints.training.evaluation.inputs import EvalInput
 from speedhints.training.data.measure import MEASURE_LIMITS, Measurer, ScaledInput, load_input
 from speedhints.training.data.runcache import RunCache
 from speedhints.training.data.sandbox import Sandbox
 from speedhints.training.data.verify import VERIFY_LIMITS, SandboxRunner, Test, judge
+from speedhints.training.evaluation.inputs import EvalInput
 
 FASTER = 1.2  # "faster" means at least this speedup, as in the pairs
 
@@ -126,6 +126,10 @@ class Executor:
         shown = refusal(self.originals[(x.problem, x.id)], code, x.code, candidate) is None
         verdict = self._run(x, code)
         return Verdict(verdict.status, verdict.speedup, shown)
+
+    def run_program(self, x: EvalInput, code: str) -> Verdict:
+        """Judge and time ``code``, a whole program in x's own names (e.g. x with one hint applied), beside x."""
+        return self._run(x, code)
 
     def _run(self, x: EvalInput, code: str) -> Verdict:
         problem = self.problems[x.problem]
