@@ -71,7 +71,7 @@ def sources(data: Path, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, st
 
 def decode(programs: dict[tuple[str, str], str], top_k: int, cache: Path, echo: Callable[[str], None]) -> None:
     """Append one JSON line per candidate to ``cache`` for every program not already in it."""
-    from speedhints.model_export.runtime import load_runtime
+    from speedhints.model_export.runtime import RuntimeConfig, load_runtime
 
     done = set()
     if cache.is_file():
@@ -80,7 +80,9 @@ def decode(programs: dict[tuple[str, str], str], top_k: int, cache: Path, echo: 
     todo = [k for k in programs if k not in done]
     if not todo:
         return
-    runtime = load_runtime()
+    # Every top-k latent is decoded: the checks are measured on what the model writes, before the bundle's
+    # min_precision gate (which leaves the shipped model silent) decides which latents are shown at all.
+    runtime = load_runtime(None, RuntimeConfig(min_precision=0.0))
     cache.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with cache.open("a", encoding="utf-8") as out:
@@ -217,6 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                          indent=1, sort_keys=True))
         return 0
     keys = sorted(set(before) | set(after), key=lambda k: (k == "shown", -after[k], k))
+    if not keys:
+        print("no candidates", file=sys.stderr)
+        return 1
     width = max(len(k) for k in keys)
     print(f"{'reason':<{width}}  {'before':>7}  {'after':>7}")
     for k in keys:

@@ -52,9 +52,11 @@ from speedhints.model_export.source import parse_python, parse_quietly
 from speedhints.model_export.typecheck import type_errors
 
 RULES_VERSION = 6  # bump when the checks change: cached hints were filtered by the old ones
-# Every reason a candidate is not shown, by key, with what it means. The first three come from the runtime
-# (runtime.py ``_checked``), before these checks run; the rest from ``refusal`` below, in the order it tries them.
+# Every reason a candidate is not shown, by key, with what it means. The first four come from the runtime
+# (runtime.py: the precision gate, then ``_checked``) before these checks run; the rest from ``refusal`` below, in
+# the order it tries them.
 REFUSAL_KEYS: dict[str, str] = {
+    "below precision": "the latent's measured precision lower bound is under min_precision (not decoded)",
     "no change": "the model gave the input back",
     "only names or layout": "the candidate differs from the input only in names or layout",
     "does not parse": "the candidate is not valid Python (or is nested too deeply to check)",

@@ -289,3 +289,9 @@ def test_code_too_deep_to_check_is_refused_not_a_crash() -> None:
     assert _key(refusal("x = 1\nprint(x)\n", deep, "v0 = 1\nprint(v0)\n", "v0 = 1\nprint(v0)\n")) == "does not parse"
     nested = "x = 1\nprint(" + "(" * 40 + "x" + ")" * 40 + ")\n"  # deep enough to read, checked as usual
     assert refusal("x = 1\nprint(x)\n", nested, "v0 = 1\nprint(v0)\n", "v0 = 1\nprint(v0)\n") is None
+
+
+def test_the_runtimes_own_drop_reasons_are_listed_keys() -> None:
+    from speedhints.model_export.runtime import BELOW_PRECISION
+
+    assert {BELOW_PRECISION, "no change", "only names or layout", "does not parse"} <= set(REFUSAL_KEYS)
