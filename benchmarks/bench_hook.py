@@ -6,8 +6,8 @@ measured in this one run so they can be compared as ratios on a shared, noisy ma
 
 The real thing is the installed ``speedhints check`` with the model bundle shipped in the package (onnxruntime,
 top-4 latents per touched function, ``--min-precision 0`` so every one of them is decoded whatever its measured
-precision: the cost of the model, not of the gate), with a cold and a warm hint cache. To split its time, the model is also
-replaced in-process by:
+precision: the cost of the model, not of the gate), with a cold and a warm hint cache. To split its time, the model
+is also replaced in-process by:
 - ``null``: a suggester that returns nothing: the hook's own overhead (start-up, git, parsing, regions, cache);
 - ``rule``: the tests' rule double (tests/test_hook_doubles.py), which parses and rewrites like a cheap model.
 

@@ -358,7 +358,7 @@ def _checked(c: Candidate, avoid: set[str] | frozenset[str]) -> tuple[str | None
             return None, ONLY_NAMES
     except CanonicalError:
         return None, DOES_NOT_PARSE
-    why = refusal(c.region.code, restored, c.canonical.code, c.output)
+    why = refusal(c.region.code, restored, c.canonical.code, c.output, region=c.region.name)
     if why is not None:
         return None, why
     return reindent(restored, c.region.indent), ""

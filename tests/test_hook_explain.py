@@ -98,7 +98,9 @@ class ReportingDouble(RuleSuggester):
 def double(clean_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> ReportingDouble:
     made = ReportingDouble()
     monkeypatch.setattr(
-        suggester_factory, "load_suggester", lambda _, **__: suggester_factory.LoadedSuggester("reporting", lambda: made)
+        suggester_factory,
+        "load_suggester",
+        lambda _, **__: suggester_factory.LoadedSuggester("reporting", lambda: made),
     )
     monkeypatch.chdir(make_repo(tmp_path / "repo", {"app/m.py": SOURCE}))
     return made

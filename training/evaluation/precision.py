@@ -210,9 +210,14 @@ def pack_log(path: Path, rows: Sequence[Measured]) -> None:
 
 
 def reason_kind(why: str) -> str:
-    """A drop reason without the user's names ("reads undefined name i" -> "reads undefined name …"), so the
-    summary counts kinds of refusal rather than listing every variable."""
-    return re.sub(r"\b(name|number) \S+", r"\1 …", why) if why else "?"
+    """A drop reason without the user's names, so the summary counts kinds of refusal rather than listing every
+    variable: the key of a ``"<key>: <detail>"`` reason (plausibility.REFUSAL_KEYS, "undefined name: i" ->
+    "undefined name"), and for the phrases of older logs "reads undefined name i" -> "reads undefined name …"."""
+    if not why:
+        return "?"
+    if ":" in why:
+        return why.split(":")[0]
+    return re.sub(r"\b(name|number) \S+", r"\1 …", why)
 
 
 def measure(
