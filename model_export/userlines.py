@@ -26,6 +26,12 @@ import io
 import tokenize
 from collections.abc import Sequence
 
+from speedhints.model_export.accounting import (
+    DOES_NOT_PARSE,
+    NO_CHANGE,
+    NOT_ON_LINES,
+    ONLY_NAMES,
+)
 from speedhints.model_export.canonical import (
     Canonical,
     CanonicalError,
@@ -297,8 +303,6 @@ def _depth(line: str) -> int:
 # an edit model's candidate -> the user's region, checked
 # --------------------------------------------------------------------------------------------------------------
 
-MALFORMED_SCRIPT = "malformed script"  # drop reasons the runtime counts
-NOT_ON_LINES = "hunk not on the user's lines"
 
 
 def region_file_lines(region: CodeRegion, file_lines: Sequence[str] | None) -> list[str]:
@@ -332,17 +336,17 @@ def edit_suggestion(region: CodeRegion, canonical: Canonical, output: str, avoid
     model's script applied. The same checks as a program candidate's (runtime._checked), then: the hunks must lie
     on the user's lines exactly, and the result, comments and all, must canonicalise to what the model proposed."""
     if output.strip() == canonical.code.strip():
-        return None, "no change"
+        return None, NO_CHANGE
     try:
         out = unparse(parse(output))  # ast.unparse's layout: the lines decanonicalize prints
         restored = decanonicalize(out, canonical, avoid=avoid)
         if canonicalize(restored).code == canonical.code:
-            return None, "only names or layout"
+            return None, ONLY_NAMES
     except CanonicalError:
-        return None, "does not parse"
+        return None, DOES_NOT_PARSE
     try:
         laid, col0 = place(region, canonical.code, out, restored, file_lines)
     except NotOnLines:
         return None, NOT_ON_LINES
-    why = refusal(region.code, col0, canonical.code, out)
+    why = refusal(region.code, col0, canonical.code, out, region=region.name)
     return (None, why) if why is not None else (laid, "")

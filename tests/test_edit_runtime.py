@@ -17,14 +17,16 @@ from export_fixtures import (
     tiny_edit_checkpoint,
 )
 
+from speedhints.model_export.accounting import MALFORMED_SCRIPT, NOT_ON_LINES
 from speedhints.model_export.bundle import BundleError, ModelSpec, load_bundle
 from speedhints.model_export.canonical import canonicalize
 from speedhints.model_export.editscript import Hunk, Script, ScriptCodec, apply, diff
+from speedhints.model_export.plausibility import REFUSAL_KEYS
 from speedhints.model_export.regions import regions
 from speedhints.model_export.runtime import Candidate, RuntimeConfig, load_runtime, user_suggestion
 from speedhints.model_export.source import source_lines
 from speedhints.model_export.tokenizer import CodeTokenizer
-from speedhints.model_export.userlines import MALFORMED_SCRIPT, NOT_ON_LINES, line_spans
+from speedhints.model_export.userlines import line_spans
 
 SHOW_ALL = RuntimeConfig(min_precision=0.0)  # the tiny model's latents were never measured
 
@@ -115,6 +117,7 @@ def test_malformed_and_empty_scripts_are_dropped_with_their_reason() -> None:
     assert _checked(c, set(), lines) == (None, "no change")
     bad = Candidate(c.region, c.canonical, 0, 1.0, "", error=MALFORMED_SCRIPT)
     assert _checked(bad, set(), lines) == (None, MALFORMED_SCRIPT)
+    assert {MALFORMED_SCRIPT, NOT_ON_LINES} <= set(REFUSAL_KEYS)  # listed, with what they mean
 
 
 def test_specs_without_an_output_are_program_models_and_unknown_outputs_are_refused() -> None:

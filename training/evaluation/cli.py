@@ -10,9 +10,11 @@ from typing import Any
 
 import click
 
-from speedhints.training.data.convert import DEFAULT_WORK
+from speedhints.extras import needs
+from speedhints.paths import default_data, default_work
 
-DEFAULT_DATA = Path("..") / "shared" / "data" / "codeforces_python.jsonl.gz"
+DEFAULT_DATA = default_data()
+DEFAULT_WORK = default_work()
 
 
 def _split_option(value: str) -> tuple[str, Path]:
@@ -73,6 +75,7 @@ def eval_command(splits: tuple[str, ...], models: tuple[str, ...], inputs: int |
                  atlas_model: str | None, plots: str, workers: int, threads: int | None, seed: int,
                  out: Path) -> int:  # fmt: skip
     """Score every model and baseline with the paper's metrics, run their candidates, and build the atlas."""
+    needs("torch", "sacrebleu", *(["matplotlib"] if plots else []), *(["umap"] if "umap" in plots else []))
     from speedhints.training.evaluation.inputs import EvalDataError
     from speedhints.training.evaluation.run import (
         EvalSettings,
@@ -160,11 +163,11 @@ def _write_atlas(spec: Any, name: str, out: Path, plots: list[str], echo: Any) -
 
 def _executor_factory(stack: contextlib.ExitStack, data: Path, work: Path, workers: int) -> Any:
     from speedhints.training.data.convert import load_converted
-    from speedhints.training.evaluation.execution import Executor, load_mappings, load_problem_data
     from speedhints.training.data.measure import DEFAULT_INPUTS_TABLE
     from speedhints.training.data.runcache import RunCache
     from speedhints.training.data.sandbox import Sandbox
     from speedhints.training.data.verify import file_io_problems
+    from speedhints.training.evaluation.execution import Executor, load_mappings, load_problem_data
 
     cache = stack.enter_context(RunCache(work / "eval_runs.sqlite"))
     sandbox = stack.enter_context(Sandbox(workers=workers))
