@@ -224,10 +224,13 @@ def test_a_rerun_measures_nothing_new_and_a_new_family_only_itself(synthesized: 
     assert _statuses(work) == before and (tmp / "synth_pairs.tsv").read_text() == first_table
 
     # A family that lands later is tried alone (and in new pairs); what was tried before is not touched again.
+    # --min-hits: its edit (a `pass` before the first line) touches lines that ran once, so nothing is measured.
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(synth, "FAMILIES", [*TOY, LATE])
-        assert main(["data", "synth", *args]) == 0
+        assert main(["data", "synth", *args, "--min-hits", "2"]) == 0
     after = _statuses(work)
+    assert {after[k] for k in set(after) - set(before)} <= {"cold", "same_as_variant", "same_as_solution"}
+    assert "cold" in {after[k] for k in set(after) - set(before)}
     assert {k: v for k, v in after.items() if k in before} == before
     assert {fam for (_, _, fam, _) in set(after) - set(before)} >= {"late_pass"}
     assert all("late_pass" in fam for (_, _, fam, _) in set(after) - set(before))
@@ -287,3 +290,18 @@ def test_synth_needs_its_inputs_and_families(tmp_path: Path, capsys) -> None:  #
     assert capsys.readouterr().err.count("\n") == 1
     assert main(["data", "synth", "--export-only", "--work", str(tmp_path)]) == 2
     assert "nothing was tried yet" in capsys.readouterr().err
+
+
+def test_the_trace_finds_the_hot_loop(tmp_path: Path) -> None:
+    from speedhints.training.data.sandbox import Limits, Sandbox
+    from speedhints.training.data.synth_trace import hits, parse_counts, traced_program, unparsed
+
+    src = unparsed("n = int(input())\ns = 0\nfor i in range(n):\n    s += i\nprint(s)\n")
+    with Sandbox(workers=1) as sandbox:
+        r = sandbox.run(traced_program(src, budget=50_000), b"100000\n", Limits(cpu_seconds=5, wall_seconds=20))
+    assert r.status == "ok" and r.stdout == b"4999950000\n"  # the program still finishes, untraced, after the budget
+    counts = parse_counts(r.stderr_tail)
+    assert counts is not None and counts[1] == 1 and counts[4] >= 20_000 and sum(counts.values()) == 50_000
+    assert hits(counts, src, src.replace("s += i", "s = s + i")) == counts[4]
+    assert hits(counts, src, src.replace("int(input())", "int(input().strip())")) == 1
+    assert parse_counts("Traceback ...") is None

@@ -59,6 +59,8 @@ from speedhints.training.data.synth_table import (
     export_tables,
     rebuild_from_table,
 )
+from speedhints.training.data.synth_trace import MARK as SYNTH_MARK
+from speedhints.training.data.synth_trace import hits, parse_counts, traced_program, unparsed
 from speedhints.training.data.synth_variants import (
     canonical_code,
     changed_lines,
@@ -95,6 +97,7 @@ class SynthConfig:
     per_family: int = 2  # variants per (solution, family): one per site, first sites first
     family_pairs: int = 2  # two-family variants per solution
     confirm_rounds: int = 3  # side-by-side rounds (original, variant) that confirm a pair
+    min_hits: int = 0  # skip variants whose edit touches no line that ran this often in the trace (0: try all)
     workers: int = 1
     repeats: int = 3
     cpu_seconds: float = MEASURE_LIMITS.cpu_seconds
@@ -199,7 +202,7 @@ class Synthesizer:
     # ---- the original ----
 
     def original(
-        self, sol: Converted, loaded: list[tuple[ScaledInput, bytes]]
+        self, sol: Converted, loaded: list[tuple[ScaledInput, bytes]], known: Original | None = None
     ) -> tuple[Original, dict[str, bytes], dict[str, float]]:
         """The original's measured time and its own outputs (the reference its variants must match)."""
         assert sol.code is not None
@@ -221,9 +224,21 @@ class Synthesizer:
             censored |= timing.censored
         if status == "measured" and ms < self.cfg.min_fast_ms:
             status = "too_fast"
+        if known is not None:  # measured before: the timings came from the run cache, the trace is in the ledger
+            return known, refs, per_input
+        trace = self.trace(sol, loaded) if status == "measured" else None
         o = Original(sol.problem, sol.id, sol.sha256, status, ms if status in ("measured", "too_fast") else None,
-                     censored, self.sandbox.cpu_seconds - cpu0)  # fmt: skip
+                     censored, self.sandbox.cpu_seconds - cpu0, trace)  # fmt: skip
         return o, refs, per_input
+
+    def trace(self, sol: Converted, loaded: list[tuple[ScaledInput, bytes]]) -> str | None:
+        """Line counts of the solution's ast.unparse text on its smallest scaled input ("line:count,...")."""
+        assert sol.code is not None
+        inp, data = min(loaded, key=lambda x: len(x[1]))
+        limits = limits_for(sol.problem, self.measurer.limits_of(inp), self.measurer.file_io)
+        r = run_with_starvation_retry(self.sandbox, traced_program(unparsed(sol.code)), data, limits)
+        counts = parse_counts(r.stderr_tail)
+        return None if counts is None else ",".join(f"{k}:{v}" for k, v in counts.items())
 
     # ---- one variant ----
 
@@ -236,15 +251,18 @@ class Synthesizer:
         ctx: _ProblemContext,
         orig_ms: float,
         refs: dict[str, bytes],
-        orig_per_input: dict[str, float],
+        counts: dict[int, int] | None,
         seen: set[str],
     ) -> Attempt:
         cpu0, t0 = self.sandbox.cpu_seconds, time.perf_counter()
         vsha = code_sha(code)
 
+        hot: int | None = None
+
         def done(status: str, detail: str = "", ms: float | None = None, changed: int | None = None) -> Attempt:
             return Attempt(sol.problem, sol.id, sol.sha256, key, index, vsha[:16], status, detail, orig_ms, ms,
-                           changed, ctx.split, self.sandbox.cpu_seconds - cpu0, time.perf_counter() - t0)  # fmt: skip
+                           changed, hot, ctx.split, self.sandbox.cpu_seconds - cpu0,
+                           time.perf_counter() - t0)  # fmt: skip
 
         canon = canonical_code(code)
         if canon is None:
@@ -255,6 +273,10 @@ class Synthesizer:
             return done("same_as_variant")
         seen.add(vsha)
         changed = changed_lines(canon, ctx.canonical_of[sol.sha256])
+        if counts is not None:
+            hot = hits(counts, unparsed(sol.code or ""), code)
+            if hot < self.cfg.min_hits:
+                return done("cold", f"{hot} hits", changed=changed)
         variant = Converted(sol.problem, f"{sol.id}:{key}:{index}", code, vsha, "ok", "synth")
         verdict = judge(variant, ctx.tests, self.judge_runner)
         if verdict != "pass":
@@ -328,21 +350,22 @@ class Synthesizer:
         refs: dict[str, bytes] = {}
         if known is None or known.status == "measured":
             # The reference outputs come from the run cache (and its timing with them) when it was measured before.
-            orig, refs, per_input = self.original(sol, ctx.loaded)
+            orig, refs, _ = self.original(sol, ctx.loaded) if known is None else self.original(sol, ctx.loaded, known)
             if known is None:
                 self.ledger.put_original(orig)
                 self.counts[f"originals {orig.status}"] += 1
         else:
-            orig, per_input = known, {}
+            orig = known
         if orig.status != "measured" or orig.ms is None:
             return
+        counts = parse_counts(SYNTH_MARK + orig.trace) if orig.trace is not None else None
         seen: set[str] = set()
         for key in todo:
             vs = singles[key] if key in singles else make_variants(sol.code, key, self.families, self.cfg.per_family)
             for index, code in enumerate(vs):
                 if self.ledger.attempt(sol.problem, sol.id, sol.sha256, key, index) is not None:
                     continue
-                a = self.attempt(sol, key, index, code, ctx, orig.ms, refs, per_input, seen)
+                a = self.attempt(sol, key, index, code, ctx, orig.ms, refs, counts, seen)
                 self.ledger.put_attempt(a)
                 self.counts[a.status] += 1
                 self.counts["attempts"] += 1
@@ -454,6 +477,8 @@ def progress_line(syn: Synthesizer, done: int, total: int, seconds: float, media
 @click.option("--family", "families", multiple=True, help="only this family (repeatable)")
 @click.option("--per-family", type=click.IntRange(min=1), default=SynthConfig.per_family, show_default=True)
 @click.option("--family-pairs", type=click.IntRange(min=0), default=SynthConfig.family_pairs, show_default=True)
+@click.option("--min-hits", type=click.IntRange(min=0), default=0, show_default=True,
+              help="skip variants whose edit touches no line run this often on the smallest scaled input")  # fmt: skip
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--problems", type=click.IntRange(min=1), default=None, help="only the first N problems of the plan")
 @click.option("--only", multiple=True, help="only this problem (repeatable)")
@@ -472,6 +497,7 @@ def synth_command(
     families: tuple[str, ...],
     per_family: int,
     family_pairs: int,
+    min_hits: int,
     workers: int,
     problems: int | None,
     only: tuple[str, ...],
@@ -512,7 +538,7 @@ def synth_command(
         return 2
     cfg = SynthConfig(data=data, work=work, verified=verified, inputs_table=inputs_table, runtimes=runtimes,
                       table=table, summary=summary, splits=splits, per_family=per_family, family_pairs=family_pairs,
-                      workers=workers, problems=problems, only=only)  # fmt: skip
+                      min_hits=min_hits, workers=workers, problems=problems, only=only)  # fmt: skip
     try:
         result = run_synth(cfg, fams, echo=lambda m: click.echo(m, err=True))
     except (InputError, SandboxError) as exc:

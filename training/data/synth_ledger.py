@@ -24,7 +24,9 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS originals (
     problem TEXT NOT NULL, solution TEXT NOT NULL, code_sha TEXT NOT NULL,
     status TEXT NOT NULL,          -- measured | too_fast | wrong_scaled | error_scaled
-    ms REAL, censored INTEGER NOT NULL DEFAULT 0, cpu_s REAL NOT NULL DEFAULT 0, created REAL NOT NULL,
+    ms REAL, censored INTEGER NOT NULL DEFAULT 0, cpu_s REAL NOT NULL DEFAULT 0,
+    trace TEXT,                    -- line counts of its ast.unparse text on the smallest scaled input: "line:count,..."
+    created REAL NOT NULL,
     PRIMARY KEY (problem, solution, code_sha)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS applied (
@@ -35,7 +37,7 @@ CREATE TABLE IF NOT EXISTS applied (
 CREATE TABLE IF NOT EXISTS attempts (
     problem TEXT NOT NULL, solution TEXT NOT NULL, code_sha TEXT NOT NULL, families TEXT NOT NULL,
     variant INTEGER NOT NULL, variant_sha TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL,
-    orig_ms REAL, variant_ms REAL, changed_lines INTEGER, split TEXT NOT NULL,
+    orig_ms REAL, variant_ms REAL, changed_lines INTEGER, hits INTEGER, split TEXT NOT NULL,
     cpu_s REAL NOT NULL, wall_s REAL NOT NULL, created REAL NOT NULL,
     PRIMARY KEY (problem, solution, code_sha, families, variant)
 ) WITHOUT ROWID;
@@ -45,6 +47,7 @@ CREATE TABLE IF NOT EXISTS attempts (
 STATUSES = (
     "same_as_solution",  # its canonical form is an existing solution of the problem: not a new program
     "same_as_variant",  # another family (or pair) of this solution already made this exact program
+    "cold",  # the edit touches no line that ran >= min_hits times in the trace: not measured (--min-hits)
     "fails_tests",  # wrong, error or timeout on the problem's untruncated tests (detail: the verdict)
     "wrong_scaled",  # output on a scaled input differs from the original's
     "error_scaled",  # crashed on a scaled input
@@ -68,6 +71,7 @@ class Attempt:
     orig_ms: float | None
     variant_ms: float | None
     changed_lines: int | None
+    hits: int | None  # runs of the busiest original line the edit touches, in the traced part (synth_trace.py)
     split: str
     cpu_s: float  # sandbox CPU seconds spent on this variant's runs (cache hits cost 0)
     wall_s: float
@@ -82,6 +86,7 @@ class Original:
     ms: float | None
     censored: bool
     cpu_s: float
+    trace: str | None = None  # "line:count,..." (synth_trace.py); None when not traced
 
 
 class Ledger:
@@ -98,18 +103,19 @@ class Ledger:
     def original(self, problem: str, solution: str, code_sha: str) -> Original | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT status, ms, censored, cpu_s FROM originals WHERE problem=? AND solution=? AND code_sha=?",
+                "SELECT status, ms, censored, cpu_s, trace FROM originals "
+                "WHERE problem=? AND solution=? AND code_sha=?",
                 (problem, solution, code_sha),
             ).fetchone()
         if row is None:
             return None
-        return Original(problem, solution, code_sha, row[0], row[1], bool(row[2]), row[3])
+        return Original(problem, solution, code_sha, row[0], row[1], bool(row[2]), row[3], row[4])
 
     def put_original(self, o: Original) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO originals VALUES (?,?,?,?,?,?,?,?)",
-                (o.problem, o.solution, o.code_sha, o.status, o.ms, int(o.censored), o.cpu_s, time.time()),
+                "INSERT OR REPLACE INTO originals VALUES (?,?,?,?,?,?,?,?,?)",
+                (o.problem, o.solution, o.code_sha, o.status, o.ms, int(o.censored), o.cpu_s, o.trace, time.time()),
             )
 
     def applied(self, problem: str, solution: str, code_sha: str) -> set[str]:
@@ -152,9 +158,9 @@ class Ledger:
     def originals(self) -> list[Original]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT problem, solution, code_sha, status, ms, censored, cpu_s FROM originals"
+                "SELECT problem, solution, code_sha, status, ms, censored, cpu_s, trace FROM originals"
             ).fetchall()
-        return [Original(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
+        return [Original(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]) for r in rows]
 
     def close(self) -> None:
         with self._lock:
