@@ -33,15 +33,47 @@ def variants(source: str, family: Family, limit: int = 8) -> list[str]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    original = ast.unparse(tree)
     out: list[str] = []
-    for variant in family.transform(tree):
-        text = ast.unparse(ast.fix_missing_locations(variant))
-        if text != original and text not in out:
-            out.append(text)
-        if len(out) >= limit:
-            break
+    try:  # a program nested too deeply for the transforms' copies or for unparse yields no variants
+        original = ast.unparse(tree)
+        for variant in family.transform(tree):
+            text = ast.unparse(ast.fix_missing_locations(variant))
+            if text != original and text not in out:
+                out.append(text)
+            if len(out) >= limit:
+                break
+    except RecursionError:
+        return []
     return out
 
 
 FAMILIES: list[Family] = []  # filled by the family modules' registration below, in a fixed order
+
+
+def family(name: str) -> Family:
+    """The registered family called ``name``; ``KeyError`` with the known names otherwise."""
+    for candidate in FAMILIES:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(f"no pessimizer family {name!r}; known: {', '.join(f.name for f in FAMILIES)}")
+
+
+# The families register here, after Family exists (they import it). The order is fixed: append new families at
+# the end, never rename one (names are keys in training/corpus/synth_pairs.tsv).
+from . import (  # noqa: E402
+    deque_popleft,
+    dict_keys_membership,
+    pow_mod,
+    set_membership,
+    stdin_read_split,
+    stdin_readline,
+)
+
+FAMILIES.extend([
+    stdin_readline.FAMILY,
+    stdin_read_split.FAMILY,
+    set_membership.FAMILY,
+    dict_keys_membership.FAMILY,
+    deque_popleft.FAMILY,
+    pow_mod.FAMILY,
+])
