@@ -305,3 +305,26 @@ def test_the_trace_finds_the_hot_loop(tmp_path: Path) -> None:
     assert hits(counts, src, src.replace("s += i", "s = s + i")) == counts[4]
     assert hits(counts, src, src.replace("int(input())", "int(input().strip())")) == 1
     assert parse_counts("Traceback ...") is None
+
+
+def test_stats_report_the_families_and_the_real_pairs_edit_size(synthesized: tuple[Path, list[str]], capsys) -> None:  # type: ignore[no-untyped-def]
+    tmp, _ = synthesized
+    # one real pair: solution "3" (the sum computed twice) -> "1": a one-line edit
+    (tmp / "pairs.tsv").write_text(
+        "problem\tslow\tfast\trouge8\tspeedup\tslow_ms\tfast_ms\tslow_censored\n9_C\t3\t1\t0.5\t1.9\t80.0\t42.0\t0\n"
+    )
+    out = tmp / "stats"
+    assert main(["data", "stats", "--corpus", str(tmp), "--work", str(tmp / "work"), "--out", str(out)]) == 0
+    readme = (out / "README.md").read_text()
+    summary = {line.split("\t")[0]: line.split("\t") for line in (tmp / "synth_attempts.tsv").read_text().splitlines()}
+    assert f"| dup_sum | {summary['dup_sum'][1]} | {summary['dup_sum'][2]} | {summary['dup_sum'][3]} |" in readme
+    assert "| (two families) |" in readme and "| 1 | 1 |" in readme  # the real pair's edit-size row
+    assert (out / "synth_families.png").stat().st_size > 0 and (out / "edit_size.png").stat().st_size > 0
+    capsys.readouterr()
+    assert main(["data", "stats", "--json", "--corpus", str(tmp)]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    pairs = read_pairs(tmp / "synth_pairs.tsv")
+    assert stats["synth_pairs_total"] == len(pairs) and stats["synth_problems"] == 2
+    assert stats["synth_pairs_by_family"]["dup_sum"] == sum(p.families == "dup_sum" for p in pairs)
+    assert stats["real_pairs_by_changed_lines"] == {"1": 1}
+    assert stats["synth_median_changed_lines"] >= 1

@@ -37,6 +37,7 @@ from speedhints.training.data.synth_variants import (
 CORPUS = REPO_ROOT / "training" / "corpus"
 DEFAULT_TABLE = CORPUS / "synth_pairs.tsv"
 DEFAULT_SUMMARY = CORPUS / "synth_attempts.tsv"
+YIELD_NAME = "synth_yield.tsv"  # beside the summary
 PAIR_HEADER = ["problem", "solution", "code_sha", "families", "variant", "variant_sha", "speedup", "slow_ms",
                "fast_ms", "changed_lines", "split"]  # fmt: skip
 SUMMARY_HEADER = ["families", "applied", "new", "passing", "same_output", "kept", "median_speedup",
@@ -107,11 +108,46 @@ def summarize(attempts: Sequence[Attempt]) -> list[list[str]]:
     return rows
 
 
+HIT_BANDS = ((0, "0-9"), (10, "10-999"), (1000, ">=1000"))
+MS_BANDS = ((0.0, "<10 ms"), (10.0, "10-30 ms"), (30.0, "30-100 ms"), (100.0, "100-300 ms"), (300.0, ">=300 ms"))
+
+
+def _band(value: float | None, bands: Sequence[tuple[float, str]]) -> str:
+    if value is None:
+        return "unknown"
+    return [label for low, label in bands if value >= low][-1]
+
+
+def yield_rows(attempts: Sequence[Attempt]) -> list[list[str]]:
+    """What each way of spending measuring time returned: variants by how hot the lines their edit touches ran
+    (``hits``, synth_trace.py) and by how long the original runs (``fast_ms``), with the same columns as the
+    per-family summary (single families and pairs together)."""
+    groups: dict[tuple[str, str], list[Attempt]] = defaultdict(list)
+    for a in attempts:
+        if a.status.startswith("same_as"):
+            continue  # never run: no choice of where to measure is involved
+        groups[("hits", _band(a.hits, HIT_BANDS))].append(a)
+        groups[("fast_ms", _band(a.orig_ms, MS_BANDS))].append(a)
+    order = {label: i for i, (_, label) in enumerate((*HIT_BANDS, *MS_BANDS))}
+    rows = []
+    for (dim, band), xs in sorted(groups.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 99))):
+        kept = sum(a.status == "kept" for a in xs)
+        cpu = sum(a.cpu_s for a in xs)
+        rows.append([dim, band, str(len(xs)), str(sum(a.status in PASSED_TESTS for a in xs)),
+                     str(sum(a.status in SAME_OUTPUT for a in xs)), str(kept), f"{cpu:.1f}",
+                     f"{kept / cpu * 3600:.0f}" if cpu > 0 else "-"])  # fmt: skip
+    return rows
+
+
+YIELD_HEADER = ["dimension", "band", "variants", "passing", "same_output", "kept", "cpu_s", "kept_per_cpu_hour"]
+
+
 def export_tables(ledger: Ledger, table: Path, summary: Path) -> dict[str, int]:
     attempts = ledger.attempts()
     pairs = sorted((pair_of(a) for a in attempts if a.status == "kept"), key=SynthPair.sort_key)
     _write_tsv(table, PAIR_HEADER, [p.row() for p in pairs])
     _write_tsv(summary, SUMMARY_HEADER, summarize(attempts))
+    _write_tsv(summary.with_name(YIELD_NAME), YIELD_HEADER, yield_rows(attempts))
     return {"synth_pairs": len(pairs), "attempts": len(attempts), "attempts_total": len(attempts)}
 
 
