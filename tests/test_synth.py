@@ -328,3 +328,10 @@ def test_stats_report_the_families_and_the_real_pairs_edit_size(synthesized: tup
     assert stats["synth_pairs_by_family"]["dup_sum"] == sum(p.families == "dup_sum" for p in pairs)
     assert stats["real_pairs_by_changed_lines"] == {"1": 1}
     assert stats["synth_median_changed_lines"] >= 1
+
+
+def test_problems_are_taken_one_runtime_band_at_a_time_cheapest_first() -> None:
+    from speedhints.training.data.synth import interleave_bands
+
+    problems = [("a", 3.0), ("b", 50.0), ("c", 4.0), ("d", 500.0), ("e", 20.0), ("f", 31.0)]
+    assert interleave_bands(problems) == [("a", 3.0), ("e", 20.0), ("f", 31.0), ("d", 500.0), ("c", 4.0), ("b", 50.0)]

@@ -13,11 +13,14 @@ variants; each variant is kept as the slow side of a pair with the original as t
 5. run side by side with the original (alternating, fresh runs), it is still >= ``min_speedup`` slower: on this
    shared machine the two cached timings can come from moments of different load (``Synthesizer.side_by_side``).
 
-Measuring time goes where it pays: problems are taken cheapest first by the median runtime of their solutions
-(``runtimes.tsv``); solutions under ``min_fast_ms`` there are not tried (they cannot be a fast side), and a problem
-with none is skipped and counted. A variant's first run on every scaled input is compared with the original before
-its repetitions: the minimum of three cannot exceed the first, so a first run under ``min_speedup`` already
-decides "not faster" (exact, and it saves two thirds of the timing of most variants).
+Measuring time goes where it pays: problems are taken by the median runtime of their solutions (``runtimes.tsv``),
+one from each runtime band in turn and cheapest first within a band, so the yield per CPU-second of each band is
+measured early (``synth_yield.tsv``); solutions under ``min_fast_ms`` there are not tried (they cannot be a fast
+side), and a problem with none is skipped and counted. A line-count trace of each original (synth_trace.py) records
+how often the lines each edit touches ran, and ``--min-hits`` skips the cold edits once their yield is known. A
+variant's first run on every scaled input is compared with the original before its repetitions: the minimum of
+three cannot exceed the first, so a first run under ``min_speedup`` already decides "not faster" (exact, and it
+saves two thirds of the timing of most variants).
 
 Every decision lands in the ledger (``work/synth.sqlite``, synth_ledger.py), every run in the run cache
 (``work/runs.sqlite``): a rerun skips what was tried and only new families or solutions cost anything. The
@@ -56,6 +59,8 @@ from speedhints.training.data.synth_ledger import Attempt, Ledger, Original
 from speedhints.training.data.synth_table import (
     DEFAULT_SUMMARY,
     DEFAULT_TABLE,
+    MS_BANDS,
+    band_of,
     export_tables,
     rebuild_from_table,
 )
@@ -148,10 +153,26 @@ def plan_problems(cfg: SynthConfig, inputs: dict[str, list[ScaledInput]]) -> Pla
             continue
         chosen.append((problem, statistics.median(ms for _, ms in by_problem[problem])))
         eligible[problem] = fast_enough
-    chosen.sort(key=lambda p: (p[1], p[0]))
+    chosen = interleave_bands(chosen)
     if cfg.problems is not None:
         chosen = chosen[: cfg.problems]
     return Plan(chosen, eligible, skipped)
+
+
+def interleave_bands(problems: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Cheapest first within each band of median runtime (synth_table.MS_BANDS), taking one problem from each band
+    in turn: fast problems cost little per variant but their edits have little to slow down, slow ones the
+    reverse, and which pays better is measured (synth_yield.tsv), not assumed, from the first hour on."""
+    bands: dict[str, list[tuple[str, float]]] = {}
+    for p in sorted(problems, key=lambda p: (p[1], p[0])):
+        bands.setdefault(band_of(p[1], MS_BANDS), []).append(p)
+    out: list[tuple[str, float]] = []
+    queues = [bands[label] for _, label in MS_BANDS if label in bands]
+    while any(queues):
+        for q in queues:
+            if q:
+                out.append(q.pop(0))
+    return out
 
 
 class MeteredSandbox(Sandbox):

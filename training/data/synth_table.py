@@ -109,10 +109,16 @@ def summarize(attempts: Sequence[Attempt]) -> list[list[str]]:
 
 
 HIT_BANDS = ((0, "0-9"), (10, "10-999"), (1000, ">=1000"))
-MS_BANDS = ((0.0, "<10 ms"), (10.0, "10-30 ms"), (30.0, "30-100 ms"), (100.0, "100-300 ms"), (300.0, ">=300 ms"))
+MS_BANDS: tuple[tuple[float, str], ...] = (
+    (0.0, "<10 ms"),
+    (10.0, "10-30 ms"),
+    (30.0, "30-100 ms"),
+    (100.0, "100-300 ms"),
+    (300.0, ">=300 ms"),
+)
 
 
-def _band(value: float | None, bands: Sequence[tuple[float, str]]) -> str:
+def band_of(value: float | None, bands: Sequence[tuple[float, str]]) -> str:
     if value is None:
         return "unknown"
     return [label for low, label in bands if value >= low][-1]
@@ -126,8 +132,8 @@ def yield_rows(attempts: Sequence[Attempt]) -> list[list[str]]:
     for a in attempts:
         if a.status.startswith("same_as"):
             continue  # never run: no choice of where to measure is involved
-        groups[("hits", _band(a.hits, HIT_BANDS))].append(a)
-        groups[("fast_ms", _band(a.orig_ms, MS_BANDS))].append(a)
+        groups[("hits", band_of(a.hits, HIT_BANDS))].append(a)
+        groups[("fast_ms", band_of(a.orig_ms, MS_BANDS))].append(a)
     order = {label: i for i, (_, label) in enumerate((*HIT_BANDS, *MS_BANDS))}
     rows = []
     for (dim, band), xs in sorted(groups.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 99))):
