@@ -263,69 +263,73 @@ class Synthesizer:
 
     # ---- one variant ----
 
-    def attempt(
-        self,
-        sol: Converted,
-        key: str,
-        index: int,
-        code: str,
-        ctx: _ProblemContext,
-        orig_ms: float,
-        refs: dict[str, bytes],
-        counts: dict[int, int] | None,
-        seen: set[str],
-    ) -> Attempt:
+    def screen(self, sol: Converted, key: str, index: int, code: str, ctx: _ProblemContext,
+               seen: set[str]) -> Attempt | _Candidate:  # fmt: skip
+        """The checks that need no timing of the original: a new program that passes the tests, or why not."""
         cpu0, t0 = self.sandbox.cpu_seconds, time.perf_counter()
-        vsha = code_sha(code)
+        cand = _Candidate(sol, key, index, code, code_sha(code), None, ctx)
 
-        hot: int | None = None
-
-        def done(status: str, detail: str = "", ms: float | None = None, changed: int | None = None) -> Attempt:
-            return Attempt(sol.problem, sol.id, sol.sha256, key, index, vsha[:16], status, detail, orig_ms, ms,
-                           changed, hot, ctx.split, self.sandbox.cpu_seconds - cpu0,
-                           time.perf_counter() - t0)  # fmt: skip
+        def done(status: str, detail: str = "") -> Attempt:
+            return self.record(cand, status, detail, None, None, None, self.sandbox.cpu_seconds - cpu0,
+                               time.perf_counter() - t0)  # fmt: skip
 
         canon = canonical_code(code)
         if canon is None:
             return done("fails_tests", "no canonical form")
         if canon in ctx.canonical:
             return done("same_as_solution")
-        if vsha in seen:
+        if cand.sha in seen:
             return done("same_as_variant")
-        seen.add(vsha)
-        changed = changed_lines(canon, ctx.canonical_of[sol.sha256])
-        if counts is not None:
-            hot = hits(counts, unparsed(sol.code or ""), code)
-            if hot < self.cfg.min_hits:
-                return done("cold", f"{hot} hits", changed=changed)
-        variant = Converted(sol.problem, f"{sol.id}:{key}:{index}", code, vsha, "ok", "synth")
-        verdict = judge(variant, ctx.tests, self.judge_runner)
+        seen.add(cand.sha)
+        cand.changed = changed_lines(canon, ctx.canonical_of[sol.sha256])
+        verdict = judge(cand.variant, ctx.tests, self.judge_runner)
         if verdict != "pass":
-            return done("fails_tests", str(verdict), changed=changed)
+            return done("fails_tests", str(verdict))
+        cand.cpu_s, cand.wall_s = self.sandbox.cpu_seconds - cpu0, time.perf_counter() - t0
+        return cand
+
+    def record(self, c: _Candidate, status: str, detail: str, orig_ms: float | None, ms: float | None,
+               hot: int | None, cpu_s: float, wall_s: float) -> Attempt:  # fmt: skip
+        return Attempt(c.sol.problem, c.sol.id, c.sol.sha256, c.key, c.index, c.sha[:16], status, detail, orig_ms, ms,
+                       c.changed, hot, c.ctx.split, cpu_s, wall_s)  # fmt: skip
+
+    def time_variant(self, c: _Candidate, orig_ms: float, refs: dict[str, bytes],
+                     counts: dict[int, int] | None) -> Attempt:  # fmt: skip
+        """Same output as the original on every scaled input, and >= min_speedup slower: timed, then confirmed."""
+        cpu0, t0 = self.sandbox.cpu_seconds, time.perf_counter()
+        hot = None if counts is None else hits(counts, unparsed(c.sol.code or ""), c.code)
+
+        def done(status: str, detail: str = "", ms: float | None = None) -> Attempt:
+            return self.record(c, status, detail, orig_ms, ms, hot, c.cpu_s + self.sandbox.cpu_seconds - cpu0,
+                               c.wall_s + time.perf_counter() - t0)  # fmt: skip
+
+        if hot is not None and hot < self.cfg.min_hits:
+            return done("cold", f"{hot} hits")
+        variant, loaded = c.variant, c.ctx.loaded
         first_ms = 0.0
-        for inp, data in ctx.loaded:
+        for inp, data in loaded:
             run = self.measurer.first_run(variant, inp, data, refs[inp.name])
             if run.status == "timeout":
-                return done("censored", inp.name, changed=changed)
+                return done("censored", inp.name)
             if run.status != "ok":
-                return done("error_scaled", f"{inp.name}: {run.status}", changed=changed)
+                return done("error_scaled", f"{inp.name}: {run.status}")
             if not run.matches(refs[inp.name], sha256(refs[inp.name])):
-                return done("wrong_scaled", inp.name, changed=changed)
+                return done("wrong_scaled", inp.name)
             first_ms += run.cpu_seconds * 1e3
         if first_ms < self.cfg.min_speedup * orig_ms:
-            return done("not_faster", "first run", first_ms, changed)
+            return done("not_faster", "first run", first_ms)
         ms = 0.0
-        for inp, data in ctx.loaded:
+        for inp, data in loaded:
             timing = self.measurer.measure(variant, inp, data, refs[inp.name])
             if timing is None or timing.censored:
-                return done("error_scaled", f"{inp.name}: unstable", changed=changed)
+                return done("error_scaled", f"{inp.name}: unstable")
             ms += timing.cpu_ms
         if ms < self.cfg.min_speedup * orig_ms:
-            return done("not_faster", "", ms, changed)
-        ratio = self.side_by_side(sol, variant, ctx, refs)
+            return done("not_faster", "", ms)
+        ratio = self.side_by_side(c.sol, variant, c.ctx, refs)
         if ratio < self.cfg.min_speedup:
-            return done("not_confirmed", f"side by side {ratio:.3f}", ms, changed)
-        return done("kept", f"side by side {ratio:.3f}", ms, changed)
+            return done("not_confirmed", f"side by side {ratio:.3f}", ms)
+        return done("kept", f"side by side {ratio:.3f}", ms)
 
     def side_by_side(self, sol: Converted, variant: Converted, ctx: _ProblemContext, refs: dict[str, bytes]) -> float:
         """Slow / fast CPU time over fresh runs taken alternately (original, variant, original, variant...), the
@@ -359,38 +363,74 @@ class Synthesizer:
             self.solution(sol, ctx)
 
     def solution(self, sol: Converted, ctx: _ProblemContext) -> None:
+        """Variants first, the original's timing only when some variant is a new program that passes the tests:
+        most solutions offer no site to most families, and timing an original costs as much as a variant."""
         assert sol.code is not None
         applied = self.ledger.applied(sol.problem, sol.id, sol.sha256)
         singles = {name: make_variants(sol.code, name, self.families, self.cfg.per_family) for name in self.singles}
         applicable = [name for name, vs in singles.items() if vs]
         keys = [*self.singles, *pair_keys(applicable, sol.sha256, self.cfg.family_pairs)]
-        todo = [k for k in keys if k not in applied]
-        if not todo:
-            return
-        known = self.ledger.original(sol.problem, sol.id, sol.sha256)
-        refs: dict[str, bytes] = {}
-        if known is None or known.status == "measured":
-            # The reference outputs come from the run cache (and its timing with them) when it was measured before.
-            orig, refs, _ = self.original(sol, ctx.loaded) if known is None else self.original(sol, ctx.loaded, known)
-            if known is None:
-                self.ledger.put_original(orig)
-                self.counts[f"originals {orig.status}"] += 1
-        else:
-            orig = known
-        if orig.status != "measured" or orig.ms is None:
-            return
-        counts = parse_counts(SYNTH_MARK + orig.trace) if orig.trace is not None else None
+        todo: dict[str, int] = {}  # key -> how many variants it made
+        pending: list[_Candidate] = []
         seen: set[str] = set()
-        for key in todo:
+        for key in keys:
+            if key in applied:
+                continue
             vs = singles[key] if key in singles else make_variants(sol.code, key, self.families, self.cfg.per_family)
+            todo[key] = len(vs)
             for index, code in enumerate(vs):
                 if self.ledger.attempt(sol.problem, sol.id, sol.sha256, key, index) is not None:
                     continue
-                a = self.attempt(sol, key, index, code, ctx, orig.ms, refs, counts, seen)
-                self.ledger.put_attempt(a)
-                self.counts[a.status] += 1
-                self.counts["attempts"] += 1
-            self.ledger.put_applied(sol.problem, sol.id, sol.sha256, key, len(vs))
+                result = self.screen(sol, key, index, code, ctx, seen)
+                if isinstance(result, _Candidate):
+                    pending.append(result)
+                else:
+                    self.put(result)
+        if pending:
+            orig, refs = self.original_for(sol, ctx)
+            counts = parse_counts(SYNTH_MARK + orig.trace) if orig.trace is not None else None
+            for c in pending:
+                if orig.status != "measured" or orig.ms is None:
+                    self.put(self.record(c, "original_unusable", orig.status, None, None, None, c.cpu_s, c.wall_s))
+                else:
+                    self.put(self.time_variant(c, orig.ms, refs, counts))
+        for key, n in todo.items():  # last: a run killed before this line redoes only the unrecorded variants
+            self.ledger.put_applied(sol.problem, sol.id, sol.sha256, key, n)
+
+    def original_for(self, sol: Converted, ctx: _ProblemContext) -> tuple[Original, dict[str, bytes]]:
+        known = self.ledger.original(sol.problem, sol.id, sol.sha256)
+        if known is not None and known.status != "measured":
+            return known, {}
+        # Measured before: the timings and reference outputs come from the run cache, the trace from the ledger.
+        orig, refs, _ = self.original(sol, ctx.loaded, known)
+        if known is None:
+            self.ledger.put_original(orig)
+            self.counts[f"originals {orig.status}"] += 1
+        return orig, refs
+
+    def put(self, a: Attempt) -> None:
+        self.ledger.put_attempt(a)
+        self.counts[a.status] += 1
+        self.counts["attempts"] += 1
+
+
+@dataclass
+class _Candidate:
+    """A variant that passed the screen (a new program, passes the tests), waiting for the original's timing."""
+
+    sol: Converted
+    key: str
+    index: int
+    code: str
+    sha: str
+    changed: int | None
+    ctx: _ProblemContext
+    cpu_s: float = 0.0  # what the screen cost
+    wall_s: float = 0.0
+
+    @property
+    def variant(self) -> Converted:
+        return Converted(self.sol.problem, f"{self.sol.id}:{self.key}:{self.index}", self.code, self.sha, "ok", "synth")
 
 
 @dataclass
@@ -434,7 +474,7 @@ def run_synth(cfg: SynthConfig, families: list[Family], echo: Callable[[str], No
     inputs = read_scaled_inputs(cfg.inputs_table, cfg.scaled_dir)
     plan = plan_problems(cfg, inputs)
     wanted = {p for p, _ in plan.problems}
-    echo(f"synth: {len(plan.problems)} problems planned, cheapest first; skipped {dict(plan.skipped)}; "
+    echo(f"synth: {len(plan.problems)} problems planned, one runtime band at a time; skipped {dict(plan.skipped)}; "
          f"{len(families)} families: {', '.join(f.name for f in families)}")  # fmt: skip
     converted = load_converted(cfg.work)
     by_problem: dict[str, list[Converted]] = {}

@@ -55,6 +55,7 @@ STATUSES = (
     "not_faster",  # the original is < min speedup faster
     "not_confirmed",  # >= min speedup by the cached times, not when run side by side with the original
     "kept",
+    "original_unusable",  # the original itself could not be timed (detail: too_fast, censored, error_scaled...)
 )
 
 
