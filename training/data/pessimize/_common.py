@@ -332,3 +332,197 @@ def as_list(iterable: ast.expr | None) -> ast.expr:
     if isinstance(iterable, ast.ListComp):
         return iterable
     return call("list", iterable)
+
+
+# Builtins that read an iterable argument without changing it or keeping it.
+READING_BUILTINS = frozenset({"len", "sum", "min", "max", "sorted", "list", "tuple", "set", "frozenset", "any", "all",
+                              "enumerate", "zip", "reversed", "str", "repr", "print", "range", "abs", "bool", "dict",
+                              "map", "filter", "collections.Counter", "int", "float"})
+READING_METHODS = frozenset({"count", "index", "copy"})
+
+
+def is_read_only_use(links: dict[ast.AST, ast.AST], names: Names, use: ast.Name) -> bool:
+    """``use`` reads a container without changing it and without letting anything else hold it: an item or
+    slice, iteration, ``len``-like builtins, comparison, arithmetic (a new object), ``count``/``index``."""
+    parent = links.get(use)
+    if isinstance(parent, ast.Subscript):
+        return parent.value is use and isinstance(parent.ctx, ast.Load)
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return parent.iter is use
+    if isinstance(parent, ast.Compare | ast.BinOp):
+        return True
+    if isinstance(parent, ast.Call):
+        return use in parent.args and names.dotted(parent.func) in READING_BUILTINS and not (
+            names.dotted(parent.func) in {"map", "filter"} and parent.args[0] is use)
+    if isinstance(parent, ast.Attribute) and parent.value is use:
+        method = method_call(links, use)
+        return method is not None and method[0] in READING_METHODS
+    return False
+
+
+def is_list_construction(names: Names, value: ast.AST | None) -> bool:
+    """``[...]``, a list comprehension, ``list(...)``, ``sorted(...)`` or ``<expr>.split(...)`` (a new list)."""
+    if isinstance(value, (ast.List, ast.ListComp)):
+        return True
+    if isinstance(value, ast.Call):
+        if names.dotted(value.func) in {"list", "sorted"}:
+            return True
+        return isinstance(value.func, ast.Attribute) and value.func.attr == "split" and names.dotted(value.func) is None
+    return False
+
+
+def remove_statement(links: dict[ast.AST, ast.AST], stmt: ast.stmt) -> None:
+    """Delete ``stmt`` from its block, leaving ``pass`` when the block would be empty."""
+    body, index = statement_list(links[stmt], stmt)
+    del body[index]
+    if not body:
+        body.append(ast.Pass())
+
+
+def simple_expression(expr: ast.AST) -> bool:
+    """No calls, no assignment expressions, no nested scopes, no yields: evaluating it again changes nothing."""
+    return not any(
+        isinstance(n, (ast.Call, ast.NamedExpr, ast.Lambda, ast.Yield, ast.YieldFrom, ast.Await, *COMPREHENSIONS))
+        for n in preorder(expr)
+    )
+
+
+SCALAR_CONVERTERS = frozenset({"int", "float", "str"})
+
+
+def has_immutable_items(names: Names, value: ast.AST | None) -> bool:
+    """``value`` builds a new list (or string) whose items are ints, floats or strings, which nothing can change:
+    ``list(map(int, ...))``, ``sorted(map(int, ...))``, ``[int(x) for ...]``, ``<str>.split()``, ``input()``."""
+    if isinstance(value, ast.Call):
+        func = names.dotted(value.func)
+        if func in {"list", "sorted", "tuple"} and len(value.args) == 1:
+            inner = value.args[0]
+            if isinstance(inner, ast.Call) and names.dotted(inner.func) == "map" and len(inner.args) == 2:
+                return names.dotted(inner.args[0]) in SCALAR_CONVERTERS
+            return has_immutable_items(names, inner) and func != "tuple"
+        if func == "input":
+            return True
+        if isinstance(value.func, ast.Attribute) and func is None and value.func.attr in {"split", "strip", "rstrip"}:
+            return True  # a str method's result: a str or a list of str (a bytes receiver gives bytes: immutable too)
+    if isinstance(value, ast.ListComp):
+        return isinstance(value.elt, ast.Call) and names.dotted(value.elt.func) in SCALAR_CONVERTERS
+    return False
+
+
+def has_int_items(names: Names, value: ast.AST | None) -> bool:
+    """``value`` builds a new list of ints: ``list(map(int, ...))``, ``sorted(map(int, ...))``, ``[int(x) ...]``."""
+    if isinstance(value, ast.Call) and names.dotted(value.func) in {"list", "sorted"} and len(value.args) == 1:
+        inner = value.args[0]
+        return isinstance(inner, ast.Call) and names.dotted(inner.func) == "map" and len(inner.args) == 2 and (
+            names.dotted(inner.args[0]) == "int")
+    if isinstance(value, ast.ListComp):
+        return isinstance(value.elt, ast.Call) and names.dotted(value.elt.func) == "int"
+    return False
+
+
+def single_binding(names: Names, links: dict[ast.AST, ast.AST], name: str) -> ast.expr | None:
+    """The value of the one plain assignment that binds ``name`` in the whole program, else None."""
+    targets = names.plain_variable(name)
+    if targets is None or len(targets) != 1:
+        return None
+    return assigned_value(links, targets[0])
+
+
+# Expressions that neither raise on ordinary values nor do anything but compute: names, literals, comparisons,
+# boolean logic, + - * and bit operations. A loop that now runs past the point where the original stopped
+# evaluates them on more items; these cannot crash where the original would not have reached.
+_QUIET_NODES = (ast.Name, ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.Tuple, ast.Load,
+                ast.boolop, ast.cmpop, ast.unaryop, ast.Add, ast.Sub, ast.Mult, ast.BitAnd, ast.BitOr, ast.BitXor)
+
+
+def quiet_expression(expr: ast.AST) -> bool:
+    for node in preorder(expr):
+        if not isinstance(node, _QUIET_NODES):
+            return False
+        if isinstance(node, ast.BinOp) and not isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.BitAnd,
+                                                                     ast.BitOr, ast.BitXor)):
+            return False
+        if isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+            return False  # `1 in "abc"` raises
+    return True
+
+
+def names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in preorder(node) if isinstance(n, ast.Name)}
+
+
+def exhaustible(names: Names, links: dict[ast.AST, ast.AST], iterable: ast.expr) -> bool:
+    """Iterating ``iterable`` to its end does nothing but iterate: ``range(...)`` of quiet arguments, or a variable
+    bound only to new lists (exhausting a list changes nothing, unlike a generator or a file)."""
+    if isinstance(iterable, ast.Call) and names.dotted(iterable.func) == "range":
+        return not iterable.keywords and all(quiet_expression(a) for a in iterable.args)
+    if isinstance(iterable, ast.Name):
+        targets = names.plain_variable(iterable.id)
+        return bool(targets) and all(is_list_construction(names, assigned_value(links, t)) for t in targets)
+    return False
+
+
+def own_scope_nodes(scope: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of ``scope``'s body that run in its own namespace: nested functions, lambdas, classes and
+    comprehensions are not entered (their headers' defaults and decorators are, as they run in ``scope``)."""
+    stack = list(reversed(getattr(scope, "body", [])))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            children: list[ast.AST] = [*node.decorator_list, *node.args.defaults,
+                                       *(d for d in node.args.kw_defaults if d is not None)]
+        elif isinstance(node, ast.Lambda):
+            children = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+        elif isinstance(node, ast.ClassDef):
+            children = [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
+        elif isinstance(node, COMPREHENSIONS):
+            children = [node.generators[0].iter]
+        else:
+            children = list(ast.iter_child_nodes(node))
+        stack.extend(reversed(children))
+
+
+def local_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Names bound in ``function``'s own namespace: parameters, assignments, loop and ``with`` targets, nested
+    defs and classes, imports, ``except ... as``."""
+    args = function.args
+    out = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    out |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    for node in own_scope_nodes(function):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            out.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            out |= {a.asname or a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            out.add(node.name)
+    return out
+
+
+def is_global_reference(links: dict[ast.AST, ast.AST], node: ast.Name, name: str,
+                        cache: dict[ast.AST, set[str]] | None = None) -> bool:
+    """Does ``name`` at ``node`` mean the module's global? Not when an enclosing function binds it locally (and
+    does not declare it ``global``), nor when an enclosing comprehension or lambda binds it."""
+    cache = {} if cache is None else cache
+    child, current = node, links.get(node)
+    while current is not None and not isinstance(current, ast.Module):
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if current not in cache:
+                declared = {n for s in own_scope_nodes(current) if isinstance(s, ast.Global) for n in s.names}
+                cache[current] = local_names(current) - declared
+            if name in cache[current] and child not in (*current.decorator_list, *current.args.defaults):
+                return False
+        elif isinstance(current, ast.Lambda):
+            args = current.args
+            if name in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
+                        if a is not None}:
+                return False
+        elif isinstance(current, COMPREHENSIONS):
+            first_iter = set(preorder(current.generators[0].iter))
+            if node not in first_iter and any(name in {n.id for n in preorder(g.target) if isinstance(n, ast.Name)}
+                                              for g in current.generators):
+                return False
+        child, current = current, links.get(current)
+    return True

@@ -19,8 +19,10 @@ from ._stdin import has_try, may_read_to_eof
 READLINE = "sys.stdin.readline"
 
 
-def _context(links: dict[ast.AST, ast.AST], names: Names, node: ast.Call) -> str | None:
-    """"number" when the line feeds int()/float(), "text" when a whitespace-blind method, else None."""
+def line_use(links: dict[ast.AST, ast.AST], names: Names, node: ast.Call) -> str | None:
+    """How the line read by ``node`` is used, when that use is blind to its newline: "number" (``int()``,
+    ``float()``), "split" (``.split()``), "strip"/"rstrip" (no argument), "strip_newline" (an argument that strips
+    ``"\\n"``); None for any other use."""
     parent = links.get(node)
     if isinstance(parent, ast.Call) and parent.args and parent.args[0] is node and not parent.keywords:
         converter = names.dotted(parent.func)
@@ -32,14 +34,14 @@ def _context(links: dict[ast.AST, ast.AST], names: Names, node: ast.Call) -> str
         if not (isinstance(method, ast.Call) and method.func is parent and not method.keywords):
             return None
         if parent.attr == "split" and not method.args:
-            return "text"
+            return "split"
         if parent.attr in {"strip", "rstrip"}:
             if not method.args:
-                return "text"
+                return parent.attr
             arg = method.args[0]
             strips_newline = isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "\n" in arg.value
             if len(method.args) == 1 and strips_newline:
-                return "text"
+                return "strip_newline"
     return None
 
 
@@ -52,8 +54,8 @@ def transform(tree: ast.Module) -> list[ast.Module]:
     sites = []
     for node in preorder(tree):
         if isinstance(node, ast.Call) and not node.args and not node.keywords and names.dotted(node.func) == READLINE:
-            context = _context(links, names, node)
-            if context == "number" or (context == "text" and not eof_reader):
+            use = line_use(links, names, node)
+            if use == "number" or (use is not None and not eof_reader):
                 sites.append(node)
 
     def rewrite(clone: ast.Module, site: ast.Call) -> None:
