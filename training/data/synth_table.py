@@ -9,7 +9,8 @@ min of 3 runs each, timed in the same run); ``changed_lines`` counts the lines t
 
 ``training/corpus/synth_attempts.tsv``: per family (or family pair) what happened to its variants: ``applied``
 (variants made), ``new`` (not an existing solution's canonical form nor a repeat), ``passing`` (passed the tests),
-``same_output`` (matched the original on every scaled input), ``kept`` (>= the speedup threshold), then the median
+``same_output`` (matched the original on every scaled input), ``kept`` (>= the speedup threshold), ``censored``
+(passed the tests, then hit the CPU limit on a scaled input: far slower, but never compared), then the median
 speedup and changed lines of the kept pairs and the sandbox CPU seconds the family cost.
 """
 
@@ -40,7 +41,7 @@ DEFAULT_SUMMARY = CORPUS / "synth_attempts.tsv"
 YIELD_NAME = "synth_yield.tsv"  # beside the summary
 PAIR_HEADER = ["problem", "solution", "code_sha", "families", "variant", "variant_sha", "speedup", "slow_ms",
                "fast_ms", "changed_lines", "split"]  # fmt: skip
-SUMMARY_HEADER = ["families", "applied", "new", "passing", "same_output", "kept", "median_speedup",
+SUMMARY_HEADER = ["families", "applied", "new", "passing", "same_output", "kept", "censored", "median_speedup",
                   "median_changed_lines", "cpu_s"]  # fmt: skip
 PASSED_TESTS = {"wrong_scaled", "error_scaled", "censored", "not_faster", "not_confirmed", "kept"}
 SAME_OUTPUT = {"not_faster", "not_confirmed", "kept"}
@@ -101,6 +102,7 @@ def summarize(attempts: Sequence[Attempt]) -> list[list[str]]:
             str(sum(a.status in PASSED_TESTS for a in xs)),
             str(sum(a.status in SAME_OUTPUT for a in xs)),
             str(len(kept)),
+            str(sum(a.status == "censored" for a in xs)),
             f"{statistics.median(p.speedup for p in kept):.3f}" if kept else "-",
             f"{statistics.median(p.changed_lines for p in kept):g}" if kept else "-",
             f"{sum(a.cpu_s for a in xs):.1f}",
