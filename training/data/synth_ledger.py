@@ -163,6 +163,21 @@ class Ledger:
             ).fetchall()
         return [Original(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]) for r in rows]
 
+    def cost(self) -> dict[str, float]:
+        """What the attempts so far cost: sandbox CPU seconds of the variants' runs and of timing and tracing the
+        originals, and the hours between the first and the last record (the run's wall time if it never stopped)."""
+        with self._lock:
+            a_cpu, a_first, a_last = self._db.execute(
+                "SELECT SUM(cpu_s), MIN(created), MAX(created) FROM attempts"
+            ).fetchone()
+            o_cpu, o_first, o_last = self._db.execute(
+                "SELECT SUM(cpu_s), MIN(created), MAX(created) FROM originals"
+            ).fetchone()
+        first = min((t for t in (a_first, o_first) if t is not None), default=0.0)
+        last = max((t for t in (a_last, o_last) if t is not None), default=0.0)
+        return {"variants_cpu_s": round(a_cpu or 0.0, 1), "originals_cpu_s": round(o_cpu or 0.0, 1),
+                "span_hours": round((last - first) / 3600, 3)}  # fmt: skip
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -156,7 +156,8 @@ def export_tables(ledger: Ledger, table: Path, summary: Path) -> dict[str, int]:
     _write_tsv(table, PAIR_HEADER, [p.row() for p in pairs])
     _write_tsv(summary, SUMMARY_HEADER, summarize(attempts))
     _write_tsv(summary.with_name(YIELD_NAME), YIELD_HEADER, yield_rows(attempts))
-    return {"synth_pairs": len(pairs), "attempts": len(attempts), "attempts_total": len(attempts)}
+    cost = ledger.cost()
+    return {"synth_pairs": len(pairs), "attempts": len(attempts), "attempts_total": len(attempts), **cost}
 
 
 def read_pairs(path: Path) -> list[SynthPair]:
