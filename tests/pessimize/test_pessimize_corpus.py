@@ -1,5 +1,5 @@
 """Every family on a slice of real solutions: each variant parses, compiles, differs from the original, and the
-same source gives the same variants again. Reads the first few hundred solutions of the shared corpus."""
+same source gives the same variants again. Reads a few hundred solutions of the shared corpus (skipped without it)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from speedhints.training.data.convert import DEFAULT_DATA, convert_source
 from speedhints.training.data.pessimize import FAMILIES, variants
 from speedhints.training.data.pessimize.coverage import corpus_sources
 
-SLICE = 300
+SLICE = 200  # two solutions of each of the first hundred problems: many authors, many idioms
+TWICE = 40  # sources whose variants are made twice, to check they come out the same
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def real_sources() -> list[str]:
     if not DEFAULT_DATA.is_file():
         pytest.skip(f"the corpus is not at {DEFAULT_DATA} (it lives in ../shared beside the repository)")
     out = []
-    for python2 in corpus_sources(DEFAULT_DATA, limit=SLICE):
+    for python2 in corpus_sources(DEFAULT_DATA, limit=SLICE, per_problem=2):
         code, _reason = convert_source(python2)
         if code is not None:
             out.append(code)
@@ -29,11 +30,12 @@ def real_sources() -> list[str]:
 
 def test_every_variant_of_real_solutions_compiles_and_differs(real_sources):
     made = {f.name: 0 for f in FAMILIES}
-    for source in real_sources:
+    for number, source in enumerate(real_sources):
         original = ast.unparse(ast.parse(source))
         for family in FAMILIES:
             found = variants(source, family)
-            assert found == variants(source, family), family.name  # deterministic
+            if number < TWICE:
+                assert found == variants(source, family), family.name  # deterministic
             for text in found:
                 assert text != original, family.name
                 with warnings.catch_warnings():

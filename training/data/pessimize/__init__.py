@@ -16,6 +16,7 @@ The contract every family module in this package keeps (``speedhints data synth`
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,13 +30,12 @@ class Family:
 
 def variants(source: str, family: Family, limit: int = 8) -> list[str]:
     """At most ``limit`` pessimized versions of ``source`` under ``family``, as ``ast.unparse`` text, deterministic."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    parsed = _parse(source)
+    if parsed is None:
         return []
+    tree, original = parsed
     out: list[str] = []
     try:  # a program nested too deeply for the transforms' copies or for unparse yields no variants
-        original = ast.unparse(tree)
         for variant in family.transform(tree):
             text = ast.unparse(ast.fix_missing_locations(variant))
             if text != original and text not in out:
@@ -45,6 +45,26 @@ def variants(source: str, family: Family, limit: int = 8) -> list[str]:
     except RecursionError:
         return []
     return out
+
+
+_PARSED: dict[str, tuple[ast.Module, str] | None] = {}
+
+
+def _parse(source: str) -> tuple[ast.Module, str] | None:
+    """The tree and ``ast.unparse`` text of ``source``, kept for the last source: callers ask for every family of
+    one program in turn, and one tree lets the families share its name facts (``_common.facts``). Sharing is safe
+    because a transform never mutates its input."""
+    if source not in _PARSED:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SyntaxWarning)  # "is" with a literal and friends: not ours to judge
+                tree = ast.parse(source)
+            entry: tuple[ast.Module, str] | None = (tree, ast.unparse(tree))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            entry = None
+        _PARSED.clear()
+        _PARSED[source] = entry
+    return _PARSED[source]
 
 
 FAMILIES: list[Family] = []  # filled by the family modules' registration below, in a fixed order

@@ -20,6 +20,7 @@ from ._common import (
     Names,
     assigned_value,
     enclosing_statement,
+    facts,
     has_immutable_items,
     in_loop,
     is_read_only_use,
@@ -61,8 +62,7 @@ def _identity_test(links: dict[ast.AST, ast.AST], use: ast.Name) -> bool:
 
 
 def hoisted_sites(tree: ast.Module, functions: frozenset[str]) -> tuple[list[tuple[ast.AST, ...]], Callable[..., None]]:
-    names = Names(tree)
-    links = parents(tree)
+    names, links = facts(tree)
     sites: list[tuple[ast.AST, ...]] = []
     for name in names.bindings:
         value = single_binding(names, links, name)

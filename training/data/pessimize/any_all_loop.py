@@ -16,6 +16,7 @@ from . import Family
 from ._common import (
     Names,
     exhaustible,
+    facts,
     load,
     names_in,
     parents,
@@ -51,8 +52,7 @@ def _call(names: Names, links: dict[ast.AST, ast.AST], stmt: ast.AST) -> ast.Cal
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
-    links = parents(tree)
+    names, links = facts(tree)
     sites = [n for n in preorder(tree) if _call(names, links, n) is not None]
 
     def rewrite(clone: ast.Module, stmt: ast.If | ast.Assign) -> None:

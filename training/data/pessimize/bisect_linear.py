@@ -16,6 +16,7 @@ from ._common import (
     Names,
     assigned_value,
     call,
+    facts,
     in_loop,
     is_read_only_use,
     load,
@@ -40,10 +41,9 @@ def _bisect_call(links: dict[ast.AST, ast.AST], names: Names, use: ast.Name) -> 
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     if not all(names.is_builtin(b) for b in ("next", "enumerate", "len")):
         return []
-    links = parents(tree)
     sites = []
     for name in names.bindings:
         targets = names.plain_variable(name)

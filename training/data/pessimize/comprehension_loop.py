@@ -18,6 +18,7 @@ from ._common import (
     Names,
     attr_call,
     call,
+    facts,
     load,
     parents,
     per_site,
@@ -55,8 +56,7 @@ def _loop_variables(comp: ast.ListComp | ast.SetComp | ast.DictComp) -> list[str
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
-    links = parents(tree)
+    names, links = facts(tree)
     sites = [n for n in preorder(tree) if _eligible(tree, names, links, n)]
 
     def rewrite(clone: ast.Module, stmt: ast.Assign) -> None:

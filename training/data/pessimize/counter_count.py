@@ -12,10 +12,10 @@ import ast
 
 from . import Family
 from ._common import (
-    Names,
     assigned_value,
     attr_call,
     enclosing_statement,
+    facts,
     in_loop,
     is_list_construction,
     is_read_only_use,
@@ -45,8 +45,7 @@ def _lookup(links: dict[ast.AST, ast.AST], use: ast.Name) -> tuple[ast.expr, ast
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
-    links = parents(tree)
+    names, links = facts(tree)
     order = {id(n): i for i, n in enumerate(preorder(tree))}
     sites = []
     for name in names.bindings:

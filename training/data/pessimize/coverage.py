@@ -20,7 +20,7 @@ from pathlib import Path
 
 from speedhints.training.data.convert import DEFAULT_DATA, convert_source
 
-from . import FAMILIES, Family
+from . import FAMILIES, Family, _parse
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_VERIFIED = REPO_ROOT / "training" / "corpus" / "verified.tsv"
@@ -47,13 +47,17 @@ def passing_ids(verified: Path) -> set[tuple[str, str]]:
         return {(row[0], row[1]) for row in rows if len(row) == 4 and row[3] == "pass"}
 
 
-def corpus_sources(data: Path, keep: set[tuple[str, str]] | None = None, limit: int | None = None) -> Iterator[str]:
-    """Python 2 sources of the corpus in file order, only those in ``keep`` when given, at most ``limit``."""
+def corpus_sources(data: Path, keep: set[tuple[str, str]] | None = None, limit: int | None = None,
+                   per_problem: int | None = None) -> Iterator[str]:
+    """Python 2 sources of the corpus in file order, only those in ``keep`` when given, at most ``per_problem`` of
+    each problem and ``limit`` in all."""
     count = 0
     with gzip.open(data, "rt", encoding="utf-8") as f:
         for line in f:
             problem = json.loads(line)
-            for solution in problem["solutions"]:
+            for taken, solution in enumerate(problem["solutions"]):
+                if per_problem is not None and taken >= per_problem:
+                    break
                 if keep is not None and (problem["problem"], solution["id"]) not in keep:
                     continue
                 yield solution["code"]
@@ -64,11 +68,10 @@ def corpus_sources(data: Path, keep: set[tuple[str, str]] | None = None, limit: 
 
 def variant_counts(source: str, families: Sequence[Family] = FAMILIES) -> dict[str, int]:
     """Number of distinct variants each family makes of one Python 3 source (parsed once for all families)."""
-    try:
-        tree = ast.parse(source)
-        original = ast.unparse(tree)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    parsed = _parse(source)
+    if parsed is None:
         return {}
+    tree, original = parsed
     out = {}
     for family in families:
         try:

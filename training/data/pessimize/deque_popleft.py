@@ -17,6 +17,7 @@ from ._common import (
     Names,
     as_list,
     assigned_value,
+    facts,
     is_len_of,
     loads,
     membership_right,
@@ -50,10 +51,9 @@ def _list_like_use(links: dict[ast.AST, ast.AST], names: Names, use: ast.Name) -
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     if not (names.is_builtin("list") and names.is_builtin("len")):
         return []
-    links = parents(tree)
     sites = []
     for name in names.bindings:  # in order of first binding
         targets = names.plain_variable(name)

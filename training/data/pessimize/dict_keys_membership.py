@@ -16,6 +16,7 @@ from ._common import (
     assigned_value,
     attr_call,
     call,
+    facts,
     in_loop,
     load,
     membership_right,
@@ -44,10 +45,9 @@ def dict_variables(tree: ast.Module, names: Names, links: dict[ast.AST, ast.AST]
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     if not names.is_builtin("list"):
         return []
-    links = parents(tree)
     dicts = dict_variables(tree, names, links)
     sites = [
         node for node in preorder(tree)

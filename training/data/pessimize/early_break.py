@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from . import Family
-from ._common import COMPREHENSIONS, Names, exhaustible, names_in, parents, per_site, preorder, quiet_expression
+from ._common import COMPREHENSIONS, Names, exhaustible, facts, names_in, per_site, preorder, quiet_expression
 
 
 def _eligible(names: Names, links: dict[ast.AST, ast.AST], tree: ast.Module, loop: ast.AST) -> bool:
@@ -65,8 +65,7 @@ def _rebound_first(links: dict[ast.AST, ast.AST], node: ast.AST, variable: str, 
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
-    links = parents(tree)
+    names, links = facts(tree)
     sites = [n for n in preorder(tree) if _eligible(names, links, tree, n)]
 
     def rewrite(clone: ast.Module, loop: ast.For) -> None:

@@ -15,12 +15,12 @@ from ._common import (
     Names,
     assigned_value,
     call,
+    facts,
     has_immutable_items,
     is_list_construction,
     is_read_only_use,
     load,
     loads,
-    parents,
     per_site,
     preorder,
     store,
@@ -47,10 +47,9 @@ def _eligible(names: Names, links: dict[ast.AST, ast.AST], tree: ast.Module, loo
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     if not all(names.is_builtin(b) for b in ("range", "len")):
         return []
-    links = parents(tree)
     sites = [n for n in preorder(tree) if _eligible(names, links, tree, n)]
 
     def rewrite(clone: ast.Module, loop: ast.For) -> None:

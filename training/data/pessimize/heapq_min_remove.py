@@ -20,6 +20,7 @@ from ._common import (
     assigned_value,
     attr_call,
     call,
+    facts,
     is_len_of,
     is_list_construction,
     is_statement_call,
@@ -92,10 +93,9 @@ def _always_heap(links: dict[ast.AST, ast.AST], names: Names, target: ast.Name) 
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     if has_try(tree) or not all(names.is_builtin(b) for b in ("min", "len")):
         return []
-    links = parents(tree)
     sites = []
     for name in names.bindings:
         targets = names.plain_variable(name)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from . import Family
-from ._common import Names, assigned_value, loads, parents, per_site, preorder, remove_statement
+from ._common import Names, assigned_value, facts, loads, parents, per_site, preorder, remove_statement
 from ._stdin import has_try, may_read_to_eof
 from .stdin_readline import READLINE, line_use
 
@@ -68,11 +68,10 @@ def _has_parameters(args: ast.arguments) -> bool:
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     bindings = names.bindings.get("input", [])
     if len(bindings) != 1 or has_try(tree):
         return []
-    links = parents(tree)
     kind = _alias_kind(names, links, bindings[0])
     if kind is None:
         return []

@@ -15,8 +15,8 @@ import ast
 from . import Family
 from ._common import (
     COMPREHENSIONS,
-    Names,
     assigned_value,
+    facts,
     in_loop,
     inside,
     is_statement_call,
@@ -42,8 +42,7 @@ def _join_of(links: dict[ast.AST, ast.AST], use: ast.Name) -> ast.Call | None:
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
-    links = parents(tree)
+    names, links = facts(tree)
     sites = []
     for name in names.bindings:
         targets = names.plain_variable(name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from . import Family
-from ._common import Names, call, parents, per_site, preorder, replace_node, store
+from ._common import call, facts, parents, per_site, preorder, replace_node, store
 
 IMMUTABLE = (int, float, str, bytes, bool, type(None))
 
@@ -28,7 +28,7 @@ def _repeated(node: ast.AST) -> tuple[ast.expr, ast.expr] | None:
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     if not names.is_builtin("range"):
         return []
     sites = [n for n in preorder(tree) if _repeated(n) is not None]

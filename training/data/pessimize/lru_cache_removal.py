@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 from . import Family
-from ._common import Names, loads, parents, per_site, preorder
+from ._common import Names, facts, loads, per_site, preorder
 from ._pure import is_pure
 
 CACHES = frozenset({"functools.lru_cache", "functools.cache"})
@@ -25,8 +25,7 @@ def _is_cache(names: Names, decorator: ast.expr) -> bool:
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
-    links = parents(tree)
+    names, links = facts(tree)
     sites = []
     for node in preorder(tree):
         if not (isinstance(node, ast.FunctionDef) and len(node.decorator_list) == 1

@@ -16,6 +16,7 @@ import ast
 from . import Family
 from ._common import (
     Names,
+    facts,
     is_global_reference,
     local_names,
     own_scope_nodes,
@@ -46,7 +47,7 @@ def _main_call(tree: ast.Module, names: Names, function: ast.FunctionDef) -> ast
     return None
 
 
-def _eligible(tree: ast.Module, names: Names, function: ast.AST) -> ast.Expr | None:
+def _eligible(tree: ast.Module, names: Names, links: dict[ast.AST, ast.AST], function: ast.AST) -> ast.Expr | None:
     if not (isinstance(function, ast.FunctionDef) and function in tree.body and not function.decorator_list):
         return None
     args = function.args
@@ -62,7 +63,6 @@ def _eligible(tree: ast.Module, names: Names, function: ast.AST) -> ast.Expr | N
     inside = set(preorder(function))
     globals_declared = {name for n in own if isinstance(n, ast.Global) for name in n.names}
     local = local_names(function) - globals_declared
-    links = parents(tree)
     cache: dict[ast.AST, set[str]] = {}
     for node in preorder(tree):
         if node in inside:
@@ -79,10 +79,10 @@ def _eligible(tree: ast.Module, names: Names, function: ast.AST) -> ast.Expr | N
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     sites = []
     for function in tree.body:
-        call = _eligible(tree, names, function)
+        call = _eligible(tree, names, links, function)
         if call is not None:
             sites.append((function, call))
 

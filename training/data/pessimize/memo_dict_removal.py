@@ -14,8 +14,8 @@ import ast
 
 from . import Family
 from ._common import (
-    Names,
     enclosing_statement,
+    facts,
     loads,
     local_names,
     own_scope_nodes,
@@ -55,8 +55,7 @@ def _guard(function: ast.FunctionDef, memo: str) -> ast.expr | None:
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
-    links = parents(tree)
+    names, links = facts(tree)
     sites = []
     for memo in names.bindings:
         value = single_binding(names, links, memo)

@@ -17,6 +17,7 @@ from ._common import (
     Names,
     assigned_value,
     enclosing_statement,
+    facts,
     in_loop,
     loads,
     parents,
@@ -61,8 +62,7 @@ def _bound_just_before(links: dict[ast.AST, ast.AST], receiver: ast.Name, alias_
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
-    links = parents(tree)
+    names, links = facts(tree)
     sites = []
     for name in names.bindings:
         targets = names.plain_variable(name)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import ast
 
 from . import Family
-from ._common import Names, constant_int, parents, per_site, preorder, replace_node
+from ._common import constant_int, facts, parents, per_site, preorder, replace_node
 
 MAX_EXPONENT = 10**5
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
-    links = parents(tree)
+    names, links = facts(tree)
     sites = []
     for node in preorder(tree):
         if not (isinstance(node, ast.Call) and names.dotted(node.func) == "pow" and len(node.args) == 3

@@ -18,6 +18,7 @@ from . import Family
 from ._common import (
     Names,
     call,
+    facts,
     has_int_items,
     is_read_only_use,
     load,
@@ -78,10 +79,9 @@ def _query(links: dict[ast.AST, ast.AST], use: ast.Name) -> tuple[ast.BinOp, ast
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     if not names.is_builtin("sum"):
         return []
-    links = parents(tree)
     sites = []
     sources: dict[str, str] = {}
     for prefix in names.bindings:

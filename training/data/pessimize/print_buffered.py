@@ -23,6 +23,7 @@ from ._common import (
     assigned_value,
     call,
     enclosing_statement,
+    facts,
     inside,
     is_statement_call,
     loads,
@@ -102,10 +103,9 @@ def _writes_elsewhere(tree: ast.Module, final: ast.Expr) -> bool:
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     if not names.is_builtin("print"):
         return []
-    links = parents(tree)
     sites = []
     for name in names.bindings:
         targets = names.plain_variable(name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 
 from . import Family
-from ._common import Names, call, load, parents, per_site, preorder, statement_list, store
+from ._common import Names, call, facts, load, parents, per_site, preorder, statement_list, store
 
 
 def joined_print(names: Names, stmt: ast.AST) -> tuple[str, ast.expr, bool] | None:
@@ -39,7 +39,7 @@ def joined_print(names: Names, stmt: ast.AST) -> tuple[str, ast.expr, bool] | No
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     sites = [n for n in preorder(tree) if joined_print(names, n) is not None]
 
     def rewrite(clone: ast.Module, stmt: ast.Expr) -> None:

@@ -17,6 +17,7 @@ from ._common import (
     Names,
     as_list,
     assigned_value,
+    facts,
     in_loop,
     is_statement_call,
     loads,
@@ -49,10 +50,9 @@ def _membership_only(links: dict[ast.AST, ast.AST], uses: list[ast.Name]) -> boo
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     if not (names.is_builtin("set") and names.is_builtin("list")):
         return []
-    links = parents(tree)
     sites = []
     for name in names.bindings:  # in order of first binding
         targets = names.plain_variable(name)

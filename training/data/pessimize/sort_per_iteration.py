@@ -17,12 +17,12 @@ from . import Family
 from ._common import (
     Names,
     assigned_value,
+    facts,
     has_immutable_items,
     is_read_only_use,
     loads,
     method_call,
     names_in,
-    parents,
     per_site,
     simple_expression,
     statement_list,
@@ -45,8 +45,7 @@ def _pure_sort(names: Names, call: ast.Call) -> bool:
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
-    links = parents(tree)
+    names, links = facts(tree)
     sites = []
     for name in names.bindings:
         targets = names.plain_variable(name)

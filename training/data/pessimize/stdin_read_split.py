@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 
 from . import Family
-from ._common import Names, attr_call, load, parents, per_site, preorder, replace_node, store
+from ._common import Names, attr_call, facts, load, parents, per_site, preorder, replace_node, store
 
 SOURCES = {"sys.stdin.read": "sys.stdin", "sys.stdin.buffer.read": "sys.stdin.buffer"}
 
@@ -31,7 +31,7 @@ def _lines_source(names: Names, read: ast.expr) -> ast.expr | None:
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     sites = [
         node for node in preorder(tree)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "split"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 
 from . import Family
-from ._common import Names, call, parents, per_site, preorder, replace_node
+from ._common import Names, call, facts, parents, per_site, preorder, replace_node
 from ._stdin import has_try, may_read_to_eof
 
 READLINE = "sys.stdin.readline"
@@ -46,10 +46,9 @@ def line_use(links: dict[ast.AST, ast.AST], names: Names, node: ast.Call) -> str
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     if not names.is_builtin("input") or has_try(tree):
         return []
-    links = parents(tree)
     eof_reader = may_read_to_eof(tree, names)
     sites = []
     for node in preorder(tree):

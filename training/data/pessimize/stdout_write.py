@@ -8,11 +8,11 @@ from __future__ import annotations
 import ast
 
 from . import Family
-from ._common import Names, call, per_site, preorder
+from ._common import call, facts, per_site, preorder
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
+    names, links = facts(tree)
     if not names.is_builtin("print"):
         return []
     sites = [

@@ -13,6 +13,7 @@ from . import Family
 from ._common import (
     Names,
     assigned_value,
+    facts,
     has_int_items,
     load,
     parents,
@@ -38,8 +39,7 @@ def _eligible(names: Names, links: dict[ast.AST, ast.AST], stmt: ast.AST) -> boo
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:
-    names = Names(tree)
-    links = parents(tree)
+    names, links = facts(tree)
     sites = [n for n in preorder(tree) if _eligible(names, links, n)]
 
     def rewrite(clone: ast.Module, stmt: ast.Assign) -> None:
