@@ -113,6 +113,10 @@ SOLUTIONS = {
     "3": "n = int(raw_input())\ns = sum(xrange(n + 1))\ns = sum(xrange(n + 1))\nprint s\n",
     "4": "n = int(raw_input())\nprint n * (n + 1) / 2\n",  # the formula: < 5 ms, never a fast side
     "5": "n = int(raw_input())\nu = sum(xrange(n + 1))\nu = sum(xrange(n + 1))\nprint u * 1\n",
+    # only off_by_one applies here, and its variant fails the tests: the original is never timed
+    "6": "import sys\nn = int(sys.stdin.readline())\nprint sum(xrange(n + 1))\n",
+    # passes the small tests, crashes on the scaled input: its variants cannot be compared with it
+    "7": "n = int(raw_input())\nassert n < 1000\nprint n * (n + 1) / 2\n",
 }
 
 
@@ -172,13 +176,20 @@ def test_kept_pairs_pass_and_are_faster_and_the_rest_is_not_kept(synthesized: tu
     # undup makes "5" twice as fast: it passes and prints the same, but a faster variant is never a slow side
     assert status[("9_C", "5", "undup", 0)] == status[("10_B", "5", "undup", 0)] == "not_faster"
     assert status[("9_C", "3", "undup", 0)] == "same_as_solution"  # "3" undone is "1"
-    assert {st for (_, _, fam, _), st in status.items() if fam == "strip_input"} <= {"not_faster", "not_confirmed",
-                                                                                     "kept"}  # fmt: skip
+    assert {st for (_, s, fam, _), st in status.items() if fam == "strip_input" and s != "7"} <= {
+        "not_faster", "not_confirmed", "kept"}  # fmt: skip
     # dup_sum of "1" is solution "3": an existing program, dropped before any run
     assert status[("9_C", "1", "dup_sum", 0)] == "same_as_solution"
     assert status[("9_C", "2", "dup_sum", 0)] == "kept"
     # the formula runs < 5 ms: no variant of it is ever tried; the validation problem is left out
     assert not any(s == "4" for (_, s, _, _) in status) and not any(p == "10_C" for (p, _, _, _) in status)
+    # "7" crashes on the scaled input: its variant that passes the tests has nothing to be compared with
+    assert status[("9_C", "7", "strip_input", 0)] == "original_unusable"
+    # "6" has one variant, failing the tests: its original is never timed (timing costs as much as a variant)
+    assert status[("9_C", "6", "off_by_one", 0)] == "fails_tests"
+    with sqlite3.connect(tmp / "work" / "synth.sqlite") as db:
+        timed = {(p, s): st for p, s, st in db.execute("SELECT problem, solution, status FROM originals")}
+    assert ("9_C", "6") not in timed and timed[("9_C", "7")] == "error_scaled" and timed[("9_C", "2")] == "measured"
 
     pairs = read_pairs(tmp / "synth_pairs.tsv")
     assert pairs and not any("undup" in p.families or p.families == "off_by_one" for p in pairs)
@@ -230,7 +241,7 @@ def test_a_rerun_measures_nothing_new_and_a_new_family_only_itself(synthesized: 
         assert main(["data", "synth", *args, "--min-hits", "2"]) == 0
     after = _statuses(work)
     new = {after[k] for k in set(after) - set(before)}
-    assert new <= {"cold", "same_as_variant", "same_as_solution", "fails_tests"}  # none reached the timing
+    assert new <= {"cold", "same_as_variant", "same_as_solution", "fails_tests", "original_unusable"}  # none timed
     assert "cold" in new
     assert {k: v for k, v in after.items() if k in before} == before
     assert {fam for (_, _, fam, _) in set(after) - set(before)} >= {"late_pass"}
