@@ -17,15 +17,10 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
 
+from ._family import Family
 
-@dataclass(frozen=True)
-class Family:
-    name: str  # stable identifier, used in training/corpus/synth_pairs.tsv: "set_membership"
-    label: str  # the inverse edit, what the model learns: "list membership -> set"
-    transform: Callable[[ast.Module], list[ast.Module]]
+__all__ = ["FAMILIES", "Family", "family", "variants"]
 
 
 def variants(source: str, family: Family, limit: int = 8) -> list[str]:
@@ -78,10 +73,11 @@ def family(name: str) -> Family:
     raise KeyError(f"no pessimizer family {name!r}; known: {', '.join(f.name for f in FAMILIES)}")
 
 
-# The families register here, after Family exists (they import it). The order is fixed: append new families at
+# The families register here. The order is fixed: append new families at
 # the end, never rename one (names are keys in training/corpus/synth_pairs.tsv).
 from . import (  # noqa: E402
     any_all_loop,
+    append_concat,
     bisect_linear,
     comprehension_loop,
     counter_count,
@@ -92,6 +88,7 @@ from . import (  # noqa: E402
     heapq_min_remove,
     hoist_call,
     hoist_len,
+    index_iteration,
     input_alias,
     join_concat,
     list_repeat_comprehension,
@@ -99,6 +96,7 @@ from . import (  # noqa: E402
     main_to_module,
     memo_dict_removal,
     method_alias,
+    min_max_sorted,
     pow_mod,
     prefix_sum_slice,
     print_buffered,
@@ -140,4 +138,7 @@ FAMILIES.extend([
     prefix_sum_slice.FAMILY,
     lru_cache_removal.FAMILY,
     memo_dict_removal.FAMILY,
+    append_concat.FAMILY,
+    index_iteration.FAMILY,
+    min_max_sorted.FAMILY,
 ])

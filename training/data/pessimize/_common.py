@@ -460,8 +460,13 @@ _QUIET_NODES = (ast.Name, ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, as
                 ast.boolop, ast.cmpop, ast.unaryop, ast.Add, ast.Sub, ast.Mult, ast.BitAnd, ast.BitOr, ast.BitXor)
 
 
-def quiet_expression(expr: ast.AST) -> bool:
+def quiet_expression(expr: ast.AST, indexed: tuple[str, str] | None = None) -> bool:
+    """``expr`` is made of quiet nodes only; with ``indexed=(seq, i)`` also ``seq[i]``, for a loop ``for i in
+    range(len(seq))`` over a sequence (see ``index_loop``), where that item always exists."""
     for node in preorder(expr):
+        if (indexed is not None and isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+                and isinstance(node.slice, ast.Name) and (node.value.id, node.slice.id) == indexed):
+            continue
         if not isinstance(node, _QUIET_NODES):
             return False
         if isinstance(node, ast.BinOp) and not isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.BitAnd,
@@ -476,14 +481,40 @@ def names_in(node: ast.AST) -> set[str]:
     return {n.id for n in preorder(node) if isinstance(n, ast.Name)}
 
 
+def index_loop(
+    names: Names, links: dict[ast.AST, ast.AST], target: ast.expr, iterable: ast.expr
+) -> tuple[str, str] | None:
+    """(seq, i) for ``for i in range(len(seq))`` (or ``range(0, len(seq))``) where ``seq`` is bound only to new lists
+    or strings: ``seq[i]`` then exists at every step of a loop whose body cannot rebind or resize ``seq`` (the
+    callers' bodies are quiet expressions and assignments of literals to other names)."""
+    if not (isinstance(target, ast.Name) and isinstance(iterable, ast.Call) and names.dotted(iterable.func) == "range"
+            and not iterable.keywords and 1 <= len(iterable.args) <= 2):
+        return None
+    if len(iterable.args) == 2 and not (isinstance(iterable.args[0], ast.Constant) and iterable.args[0].value == 0):
+        return None
+    counted = iterable.args[-1]
+    if not (isinstance(counted, ast.Call) and names.dotted(counted.func) == "len" and len(counted.args) == 1
+            and isinstance(counted.args[0], ast.Name)):
+        return None
+    seq = counted.args[0].id
+    bindings = names.plain_variable(seq)
+    if not bindings or not all(
+        is_list_construction(names, v := assigned_value(links, b)) or has_immutable_items(names, v) for b in bindings
+    ):
+        return None
+    return seq, target.id
+
+
 def exhaustible(names: Names, links: dict[ast.AST, ast.AST], iterable: ast.expr) -> bool:
     """Iterating ``iterable`` to its end does nothing but iterate: ``range(...)`` of quiet arguments, or a variable
-    bound only to new lists (exhausting a list changes nothing, unlike a generator or a file)."""
+    bound only to new lists or strings (exhausting one changes nothing, unlike a generator or a file)."""
     if isinstance(iterable, ast.Call) and names.dotted(iterable.func) == "range":
         return not iterable.keywords and all(quiet_expression(a) for a in iterable.args)
     if isinstance(iterable, ast.Name):
-        targets = names.plain_variable(iterable.id)
-        return bool(targets) and all(is_list_construction(names, assigned_value(links, t)) for t in targets)
+        targets = names.plain_variable(iterable.id) or []
+        return bool(targets) and all(
+            is_list_construction(names, v := assigned_value(links, t)) or has_immutable_items(names, v) for t in targets
+        )
     return False
 
 
@@ -531,7 +562,8 @@ def is_global_reference(links: dict[ast.AST, ast.AST], node: ast.Name, name: str
     """Does ``name`` at ``node`` mean the module's global? Not when an enclosing function binds it locally (and
     does not declare it ``global``), nor when an enclosing comprehension or lambda binds it."""
     cache = {} if cache is None else cache
-    child, current = node, links.get(node)
+    child: ast.AST = node
+    current = links.get(node)
     while current is not None and not isinstance(current, ast.Module):
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if current not in cache:
@@ -546,8 +578,7 @@ def is_global_reference(links: dict[ast.AST, ast.AST], node: ast.Name, name: str
                 return False
         elif isinstance(current, COMPREHENSIONS):
             first_iter = set(preorder(current.generators[0].iter))
-            if node not in first_iter and any(name in {n.id for n in preorder(g.target) if isinstance(n, ast.Name)}
-                                              for g in current.generators):
+            if node not in first_iter and any(name in names_in(g.target) for g in current.generators):
                 return False
         child, current = current, links.get(current)
     return True

@@ -12,11 +12,11 @@ from __future__ import annotations
 import ast
 import copy
 
-from . import Family
 from ._common import (
     Names,
     exhaustible,
     facts,
+    index_loop,
     load,
     names_in,
     parents,
@@ -26,6 +26,7 @@ from ._common import (
     statement_list,
     store,
 )
+from ._family import Family
 
 
 def _call(names: Names, links: dict[ast.AST, ast.AST], stmt: ast.AST) -> ast.Call | None:
@@ -44,7 +45,8 @@ def _call(names: Names, links: dict[ast.AST, ast.AST], stmt: ast.AST) -> ast.Cal
     loop = gen.generators[0]
     if not (isinstance(loop.target, ast.Name) and exhaustible(names, links, loop.iter)):
         return None
-    if not all(quiet_expression(e) for e in (gen.elt, *loop.ifs)):
+    indexed = index_loop(names, links, loop.target, loop.iter)
+    if not all(quiet_expression(e, indexed) for e in (gen.elt, *loop.ifs)):
         return None
     if isinstance(stmt, ast.Assign) and stmt.targets[0].id in names_in(gen):  # type: ignore[attr-defined]
         return None
@@ -58,7 +60,7 @@ def transform(tree: ast.Module) -> list[ast.Module]:
     def rewrite(clone: ast.Module, stmt: ast.If | ast.Assign) -> None:
         expr = stmt.test if isinstance(stmt, ast.If) else stmt.value  # checked on the original by _call
         assert isinstance(expr, ast.Call)
-        is_any = expr.func.id == "any" if isinstance(expr.func, ast.Name) else expr.func.attr == "any"
+        is_any = names.dotted(expr.func) == "any"
         gen = copy.deepcopy(expr.args[0])
         assert isinstance(gen, ast.GeneratorExp)
         loop = gen.generators[0]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     Names,
     assigned_value,
@@ -28,6 +27,7 @@ from ._common import (
     simple_expression,
     store,
 )
+from ._family import Family
 
 BISECTS = {"bisect.bisect_left": ast.GtE, "bisect.bisect_right": ast.Gt, "bisect.bisect": ast.Gt}
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import copy
 
-from . import Family
 from ._common import (
     Names,
     attr_call,
@@ -27,6 +26,7 @@ from ._common import (
     statement_list,
     store,
 )
+from ._family import Family
 
 KINDS = (ast.ListComp, ast.SetComp, ast.DictComp)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     assigned_value,
     attr_call,
@@ -28,6 +27,7 @@ from ._common import (
     remove_statement,
     replace_node,
 )
+from ._family import Family
 
 
 def _lookup(links: dict[ast.AST, ast.AST], use: ast.Name) -> tuple[ast.expr, ast.expr] | None:

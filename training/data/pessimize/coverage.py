@@ -13,6 +13,7 @@ import ast
 import gzip
 import json
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -84,7 +85,9 @@ def variant_counts(source: str, families: Sequence[Family] = FAMILIES) -> dict[s
 
 
 def _count_one(python2: str) -> Coverage:
-    code, _reason = convert_source(python2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)  # the corpus's own `is` with literals and friends
+        code, _reason = convert_source(python2)
     result = Coverage()
     if code is None:
         return result

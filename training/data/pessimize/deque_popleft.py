@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     Names,
     as_list,
@@ -26,6 +25,7 @@ from ._common import (
     per_site,
     truth_tested,
 )
+from ._family import Family
 
 LIST_LIKE = {"append": 1, "extend": 1, "pop": 0, "popleft": 0, "appendleft": 1, "clear": 0}
 

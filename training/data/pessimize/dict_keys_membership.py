@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     Names,
     assigned_value,
@@ -25,6 +24,7 @@ from ._common import (
     preorder,
     replace_node,
 )
+from ._family import Family
 
 DICT_FACTORIES = frozenset({"dict", "collections.defaultdict", "collections.Counter", "collections.OrderedDict"})
 

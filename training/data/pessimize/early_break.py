@@ -13,8 +13,18 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
-from ._common import COMPREHENSIONS, Names, exhaustible, facts, names_in, per_site, preorder, quiet_expression
+from ._common import (
+    COMPREHENSIONS,
+    Names,
+    exhaustible,
+    facts,
+    index_loop,
+    names_in,
+    per_site,
+    preorder,
+    quiet_expression,
+)
+from ._family import Family
 
 
 def _eligible(names: Names, links: dict[ast.AST, ast.AST], tree: ast.Module, loop: ast.AST) -> bool:
@@ -28,7 +38,9 @@ def _eligible(names: Names, links: dict[ast.AST, ast.AST], tree: ast.Module, loo
     if not all(isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
                and isinstance(s.value, ast.Constant) for s in settings):
         return False
-    if not (isinstance(loop.target, ast.Name) and quiet_expression(test.test) and exhaustible(names, links, loop.iter)):
+    indexed = index_loop(names, links, loop.target, loop.iter)
+    if not (isinstance(loop.target, ast.Name) and quiet_expression(test.test, indexed)
+            and exhaustible(names, links, loop.iter)):
         return False
     variable = loop.target.id
     set_names = {s.targets[0].id for s in settings}  # type: ignore[attr-defined]
@@ -57,8 +69,8 @@ def _rebound_first(links: dict[ast.AST, ast.AST], node: ast.AST, variable: str, 
         if (isinstance(current, ast.For) and isinstance(current.target, ast.Name) and current.target.id == variable
                 and id(current) not in ancestors and (child is current.target or child in current.body)):
             return True
-        own = isinstance(current, COMPREHENSIONS) and any(variable in names_in(g.target) for g in current.generators)
-        if own and node not in set(preorder(current.generators[0].iter)):  # type: ignore[union-attr]
+        if isinstance(current, COMPREHENSIONS) and any(variable in names_in(g.target) for g in current.generators) and (
+                node not in set(preorder(current.generators[0].iter))):
             return True  # a comprehension's own variable of the same name (its first iterable is outside)
         child, current = current, links.get(current)
     return False

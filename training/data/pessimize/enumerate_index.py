@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     Names,
     assigned_value,
@@ -25,6 +24,7 @@ from ._common import (
     preorder,
     store,
 )
+from ._family import Family
 
 
 def _eligible(names: Names, links: dict[ast.AST, ast.AST], tree: ast.Module, loop: ast.AST) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     Names,
     assigned_value,
@@ -33,6 +32,7 @@ from ._common import (
     statement_list,
     truth_tested,
 )
+from ._family import Family
 from ._stdin import has_try
 
 HEAPQ = {"heapq.heappush": "push", "heapq.heappop": "pop", "heapq.heapify": "heapify"}

@@ -4,7 +4,7 @@ iteration. Precondition: see ``_hoist``."""
 
 from __future__ import annotations
 
-from . import Family
+from ._family import Family
 from ._hoist import CONTAINERS, CONVERSIONS, SCALAR_OF_ITEMS, transform_for
 
 FAMILY = Family(name="hoist_call", label="invariant call recomputed in a loop -> hoisted",

@@ -3,7 +3,7 @@ iteration. Precondition: see ``_hoist`` (``a`` bound once and only read, so its 
 
 from __future__ import annotations
 
-from . import Family
+from ._family import Family
 from ._hoist import transform_for
 
 FAMILY = Family(name="hoist_len", label="len() recomputed in a loop -> hoisted",

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import Names, assigned_value, facts, loads, parents, per_site, preorder, remove_statement
+from ._family import Family
 from ._stdin import has_try, may_read_to_eof
 from .stdin_readline import READLINE, line_use
 
@@ -30,8 +30,9 @@ ALLOWED = {
 def _line_kind(names: Names, expr: ast.expr) -> str | None:
     """What ``expr`` (the body of the alias) does to a line of ``sys.stdin.readline()``."""
     def is_readline(node: ast.expr) -> bool:
-        bare = isinstance(node, ast.Call) and not node.args and not node.keywords
-        return bare and names.dotted(node.func) == READLINE  # type: ignore[union-attr]
+        if not (isinstance(node, ast.Call) and not node.args and not node.keywords):
+            return False
+        return names.dotted(node.func) == READLINE
 
     if is_readline(expr):
         return "raw"

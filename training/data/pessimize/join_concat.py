@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     COMPREHENSIONS,
     assigned_value,
@@ -29,6 +28,7 @@ from ._common import (
     scope_of,
     store,
 )
+from ._family import Family
 
 
 def _join_of(links: dict[ast.AST, ast.AST], use: ast.Name) -> ast.Call | None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import call, facts, parents, per_site, preorder, replace_node, store
+from ._family import Family
 
 IMMUTABLE = (int, float, str, bytes, bool, type(None))
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import Names, facts, loads, per_site, preorder
+from ._family import Family
 from ._pure import is_pure
 
 CACHES = frozenset({"functools.lru_cache", "functools.cache"})

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     Names,
     facts,
@@ -26,6 +25,7 @@ from ._common import (
     remove_statement,
     statement_list,
 )
+from ._family import Family
 
 INTROSPECTION = frozenset({"locals", "vars", "dir", "eval", "exec", "globals"})
 

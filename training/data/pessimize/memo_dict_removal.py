@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     enclosing_statement,
     facts,
@@ -26,6 +25,7 @@ from ._common import (
     single_binding,
     statement_list,
 )
+from ._family import Family
 from ._pure import is_pure
 
 
@@ -35,7 +35,7 @@ def _key_ok(function: ast.FunctionDef, key: ast.expr) -> bool:
     if not parts or not all(isinstance(p, ast.Name) and p.id in params for p in parts):
         return False
     rebound = {n.id for n in own_scope_nodes(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    return not any(p.id in rebound for p in parts)  # type: ignore[union-attr]
+    return not any(isinstance(p, ast.Name) and p.id in rebound for p in parts)
 
 
 def _guard(function: ast.FunctionDef, memo: str) -> ast.expr | None:

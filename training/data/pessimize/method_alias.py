@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import copy
 
-from . import Family
 from ._common import (
     Names,
     assigned_value,
@@ -26,6 +25,7 @@ from ._common import (
     scope_of,
     statement_list,
 )
+from ._family import Family
 
 
 def _root(expr: ast.expr) -> ast.Name | None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import constant_int, facts, parents, per_site, preorder, replace_node
+from ._family import Family
 
 MAX_EXPONENT = 10**5
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     Names,
     call,
@@ -31,6 +30,7 @@ from ._common import (
     single_binding,
     statement_list,
 )
+from ._family import Family
 
 
 def _builds_prefix(names: Names, links: dict[ast.AST, ast.AST], prefix: str) -> tuple[ast.For, str] | None:
@@ -41,6 +41,7 @@ def _builds_prefix(names: Names, links: dict[ast.AST, ast.AST], prefix: str) -> 
     if index + 1 >= len(body) or not isinstance(body[index + 1], ast.For):
         return None
     loop = body[index + 1]
+    assert isinstance(loop, ast.For)
     if len(loop.body) != 1 or loop.orelse or not isinstance(loop.target, ast.Name):
         return None
     text = ast.unparse(ast.Module([statement, loop], []))  # type: ignore[list-item]
@@ -82,7 +83,7 @@ def transform(tree: ast.Module) -> list[ast.Module]:
     names, links = facts(tree)
     if not names.is_builtin("sum"):
         return []
-    sites = []
+    sites: list[tuple[ast.AST, ...]] = []
     sources: dict[str, str] = {}
     for prefix in names.bindings:
         if single_binding(names, links, prefix) is None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     COMPREHENSIONS,
     Names,
@@ -35,6 +34,7 @@ from ._common import (
     remove_statement,
     scope_of,
 )
+from ._family import Family
 from .print_per_item import joined_print
 
 IMMUTABLE_CALLS = frozenset({"str", "int", "len", "float", "round", "repr", "format", "ord", "chr", "bool", "bin",
@@ -123,7 +123,9 @@ def transform(tree: ast.Module) -> list[ast.Module]:
         separator, _items, mapped = joined_print(names, final)  # type: ignore[misc]
         scope = scope_of(links, final)
         block = scope.body  # type: ignore[attr-defined]
-        if final not in block or isinstance(scope, ast.ClassDef) or _writes_elsewhere(tree, final):
+        if not isinstance(final, ast.Expr) or final not in block or isinstance(scope, ast.ClassDef):
+            continue
+        if _writes_elsewhere(tree, final):
             continue
         if not isinstance(scope, ast.Module) and any(
                 isinstance(n, (ast.Return, ast.Yield, ast.YieldFrom)) for n in own_scope_nodes(scope)):
@@ -168,7 +170,7 @@ def _top(links: dict[ast.AST, ast.AST], node: ast.AST, block: list[ast.stmt]) ->
     current = node
     while current not in block:
         current = links[current]
-    return block.index(current)  # type: ignore[arg-type]
+    return block.index(current)
 
 
 FAMILY = Family(name="print_buffered", label="print per answer -> collect and print once", transform=transform)

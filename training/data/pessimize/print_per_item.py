@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import Names, call, facts, load, parents, per_site, preorder, statement_list, store
+from ._family import Family
 
 
 def joined_print(names: Names, stmt: ast.AST) -> tuple[str, ast.expr, bool] | None:

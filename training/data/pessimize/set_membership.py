@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     Names,
     as_list,
@@ -26,6 +25,7 @@ from ._common import (
     parents,
     per_site,
 )
+from ._family import Family
 
 RENAMED_METHODS = {"add": "append", "update": "extend"}
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import copy
 
-from . import Family
 from ._common import (
     Names,
     assigned_value,
@@ -27,6 +26,7 @@ from ._common import (
     simple_expression,
     statement_list,
 )
+from ._family import Family
 
 
 def _pure_sort(names: Names, call: ast.Call) -> bool:

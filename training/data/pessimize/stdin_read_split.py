@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import Names, attr_call, facts, load, parents, per_site, preorder, replace_node, store
+from ._family import Family
 
 SOURCES = {"sys.stdin.read": "sys.stdin", "sys.stdin.buffer.read": "sys.stdin.buffer"}
 
@@ -40,6 +40,7 @@ def transform(tree: ast.Module) -> list[ast.Module]:
 
     def rewrite(clone: ast.Module, site: ast.Call) -> None:
         source = _lines_source(names, site.func.value)  # type: ignore[attr-defined]
+        assert source is not None  # checked on the original
         line = names.fresh("line")
         token = names.fresh("token", line)
         tokens = ast.ListComp(

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import Names, call, facts, parents, per_site, preorder, replace_node
+from ._family import Family
 from ._stdin import has_try, may_read_to_eof
 
 READLINE = "sys.stdin.readline"

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import call, facts, per_site, preorder
+from ._family import Family
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:

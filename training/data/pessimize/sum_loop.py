@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 
-from . import Family
 from ._common import (
     Names,
     assigned_value,
@@ -23,6 +22,7 @@ from ._common import (
     statement_list,
     store,
 )
+from ._family import Family
 
 
 def _eligible(names: Names, links: dict[ast.AST, ast.AST], stmt: ast.AST) -> bool:
