@@ -31,11 +31,12 @@ from the corpus and the table without running anything.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
@@ -45,6 +46,7 @@ from speedhints.training.data.convert import DEFAULT_DATA, DEFAULT_WORK, Convert
 from speedhints.training.data.measure import (
     DEFAULT_INPUTS_TABLE,
     MEASURE_LIMITS,
+    STRESS_CPU_FACTOR,
     InputError,
     Measurer,
     ScaledInput,
@@ -293,9 +295,14 @@ class Synthesizer:
         return Attempt(c.sol.problem, c.sol.id, c.sol.sha256, c.key, c.index, c.sha[:16], status, detail, orig_ms, ms,
                        c.changed, hot, c.ctx.split, cpu_s, wall_s)  # fmt: skip
 
-    def time_variant(self, c: _Candidate, orig_ms: float, refs: dict[str, bytes],
-                     counts: dict[int, int] | None) -> Attempt:  # fmt: skip
-        """Same output as the original on every scaled input, and >= min_speedup slower: timed, then confirmed."""
+    def time_variant(self, c: _Candidate, orig_ms: float, refs: dict[str, bytes], counts: dict[int, int] | None,
+                     orig_per_input: dict[str, float]) -> Attempt:  # fmt: skip
+        """Same output as the original on every scaled input, and >= min_speedup slower: timed, then confirmed.
+
+        A variant's CPU limit on an input is ``STRESS_CPU_FACTOR`` (20) times the original's time there, in whole
+        seconds, at least 1 and at most the input's own limit: ``data measure``'s stress rule with the original as
+        the fastest. A variant that slow hits it and is ``censored`` (its output never compared) either way, and
+        those were 46 % of the variants' CPU in the first hour at 3 s each."""
         cpu0, t0 = self.sandbox.cpu_seconds, time.perf_counter()
         hot = None if counts is None else hits(counts, unparsed(c.sol.code or ""), c.code)
 
@@ -305,12 +312,13 @@ class Synthesizer:
 
         if hot is not None and hot < self.cfg.min_hits:
             return done("cold", f"{hot} hits")
-        variant, loaded = c.variant, c.ctx.loaded
+        variant = c.variant
+        loaded = [(self.capped(inp, orig_per_input.get(inp.name)), data) for inp, data in c.ctx.loaded]
         first_ms = 0.0
         for inp, data in loaded:
             run = self.measurer.first_run(variant, inp, data, refs[inp.name])
-            if run.status == "timeout":
-                return done("censored", inp.name)
+            if run.status == "timeout":  # slower than the cap: a lower bound, kept as the time (never a pair)
+                return done("censored", inp.name, first_ms + self.measurer.limits_of(inp).cpu_seconds * 1e3)
             if run.status != "ok":
                 return done("error_scaled", f"{inp.name}: {run.status}")
             if not run.matches(refs[inp.name], sha256(refs[inp.name])):
@@ -330,6 +338,12 @@ class Synthesizer:
         if ratio < self.cfg.min_speedup:
             return done("not_confirmed", f"side by side {ratio:.3f}", ms)
         return done("kept", f"side by side {ratio:.3f}", ms)
+
+    def capped(self, inp: ScaledInput, orig_ms: float | None) -> ScaledInput:
+        if orig_ms is None:
+            return inp
+        cap = min(self.measurer.limits_of(inp).cpu_seconds, max(1.0, math.ceil(STRESS_CPU_FACTOR * orig_ms / 1e3)))
+        return replace(inp, cpu_seconds=float(cap))
 
     def side_by_side(self, sol: Converted, variant: Converted, ctx: _ProblemContext, refs: dict[str, bytes]) -> float:
         """Slow / fast CPU time over fresh runs taken alternately (original, variant, original, variant...), the
@@ -387,26 +401,26 @@ class Synthesizer:
                 else:
                     self.put(result)
         if pending:
-            orig, refs = self.original_for(sol, ctx)
+            orig, refs, per_input = self.original_for(sol, ctx)
             counts = parse_counts(SYNTH_MARK + orig.trace) if orig.trace is not None else None
             for c in pending:
                 if orig.status != "measured" or orig.ms is None:
                     self.put(self.record(c, "original_unusable", orig.status, None, None, None, c.cpu_s, c.wall_s))
                 else:
-                    self.put(self.time_variant(c, orig.ms, refs, counts))
+                    self.put(self.time_variant(c, orig.ms, refs, counts, per_input))
         for key, n in todo.items():  # last: a run killed before this line redoes only the unrecorded variants
             self.ledger.put_applied(sol.problem, sol.id, sol.sha256, key, n)
 
-    def original_for(self, sol: Converted, ctx: _ProblemContext) -> tuple[Original, dict[str, bytes]]:
+    def original_for(self, sol: Converted, ctx: _ProblemContext) -> tuple[Original, dict[str, bytes], dict[str, float]]:
         known = self.ledger.original(sol.problem, sol.id, sol.sha256)
         if known is not None and known.status != "measured":
-            return known, {}
+            return known, {}, {}
         # Measured before: the timings and reference outputs come from the run cache, the trace from the ledger.
-        orig, refs, _ = self.original(sol, ctx.loaded, known)
+        orig, refs, per_input = self.original(sol, ctx.loaded, known)
         if known is None:
             self.ledger.put_original(orig)
             self.counts[f"originals {orig.status}"] += 1
-        return orig, refs
+        return orig, refs, per_input
 
     def put(self, a: Attempt) -> None:
         self.ledger.put_attempt(a)
