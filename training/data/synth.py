@@ -110,7 +110,6 @@ class SynthConfig:
     cpu_seconds: float = MEASURE_LIMITS.cpu_seconds
     problems: int | None = None  # only the first N problems of the plan
     only: tuple[str, ...] = ()  # only these problems
-    families: tuple[str, ...] = ()  # only these families (default: all registered)
     progress_every: float = 60.0
 
     @property
@@ -124,7 +123,7 @@ class SynthConfig:
 
 @dataclass
 class Plan:
-    problems: list[tuple[str, float]]  # (problem, median solution ms), cheapest first
+    problems: list[tuple[str, float]]  # (problem, median solution ms), in the order they are tried
     eligible: dict[str, set[str]]  # problem -> solution ids timed >= min_fast_ms
     skipped: Counter[str] = field(default_factory=Counter)  # why problems were left out
 
