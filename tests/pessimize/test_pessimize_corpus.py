@@ -1,5 +1,6 @@
-"""Every family on a slice of real solutions: each variant parses, compiles, differs from the original, and the
-same source gives the same variants again. Reads a few hundred solutions of the shared corpus (skipped without it)."""
+"""Every family on a slice of real solutions: each variant parses, compiles, differs from the original, the same
+source gives the same variants again, and no family changes the tree it is given (the families of one program
+share it). Reads a few hundred solutions of the shared corpus (skipped without it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import warnings
 import pytest
 
 from speedhints.training.data.convert import DEFAULT_DATA, convert_source
-from speedhints.training.data.pessimize import FAMILIES, variants
+from speedhints.training.data.pessimize import FAMILIES, _parse, variants
 from speedhints.training.data.pessimize.coverage import corpus_sources
 
 SLICE = 200  # two solutions of each of the first hundred problems: many authors, many idioms
@@ -32,6 +33,8 @@ def test_every_variant_of_real_solutions_compiles_and_differs(real_sources):
     made = {f.name: 0 for f in FAMILIES}
     for number, source in enumerate(real_sources):
         original = ast.unparse(ast.parse(source))
+        tree = _parse(source)[0]  # the tree variants() hands every family: none may change it
+        before = ast.dump(tree)
         for family in FAMILIES:
             found = variants(source, family)
             if number < TWICE:
@@ -42,5 +45,6 @@ def test_every_variant_of_real_solutions_compiles_and_differs(real_sources):
                     warnings.simplefilter("ignore", SyntaxWarning)
                     compile(text, f"<{family.name}>", "exec")
             made[family.name] += len(found)
+        assert ast.dump(tree) == before
     assert len(real_sources) > SLICE // 2
     assert sum(made.values()) > 0, made  # the slice exercises the families, not just the empty case
