@@ -201,6 +201,9 @@ def test_kept_pairs_pass_and_are_faster_and_the_rest_is_not_kept(synthesized: tu
         ("9_C", "2", "dup_sum"),
         ("10_B", "2", "dup_sum"),  # twice the work: about 2x slower
     }
+    assert (tmp / "synth_censored.tsv").read_text().splitlines() == [
+        (tmp / "synth_pairs.tsv").read_text().splitlines()[0]
+    ]
     rows = (tmp / "synth_pairs.tsv").read_text().splitlines()[1:]
     keys = [(r.split("\t")[0], int(r.split("\t")[1]), r.split("\t")[3], int(r.split("\t")[4])) for r in rows]
     assert keys == sorted(keys)

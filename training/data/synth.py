@@ -601,7 +601,8 @@ def synth_command(
             return 2
         with Ledger(work / "synth.sqlite") as ledger:
             out = export_tables(ledger, table, summary)
-        click.echo(f"{out['synth_pairs']} pairs from {out['attempts']} variants -> {table}, {summary}")
+        click.echo(f"{out['synth_pairs']} pairs ({out['censored_pairs']} more censored) from {out['attempts']} "
+                   f"variants -> {table}, {summary}")  # fmt: skip
         click.echo(f"cost: {out['variants_cpu_s']} CPU s on variants, {out['originals_cpu_s']} CPU s timing and "
                    f"tracing originals, over {out['span_hours']} h of ledger records")  # fmt: skip
         return 0

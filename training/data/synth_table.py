@@ -7,6 +7,9 @@ min of 3 runs each, timed in the same run); ``changed_lines`` counts the lines t
 (synth_variants.changed_lines); ``split`` is the problem's ``by_problem`` split, with test problems' pairs forming
 ``synth_test``.
 
+``training/corpus/synth_censored.tsv``: the same columns for the variants that passed the tests and then hit their
+CPU limit on a scaled input (speedup and slow_ms are lower bounds; not pairs by the output rule, kept apart).
+
 ``training/corpus/synth_attempts.tsv``: per family (or family pair) what happened to its variants: ``applied``
 (variants made), ``new`` (not an existing solution's canonical form nor a repeat), ``passing`` (passed the tests),
 ``same_output`` (matched the original on every scaled input), ``kept`` (>= the speedup threshold), ``censored``
@@ -39,6 +42,7 @@ CORPUS = REPO_ROOT / "training" / "corpus"
 DEFAULT_TABLE = CORPUS / "synth_pairs.tsv"
 DEFAULT_SUMMARY = CORPUS / "synth_attempts.tsv"
 YIELD_NAME = "synth_yield.tsv"  # beside the summary
+CENSORED_NAME = "synth_censored.tsv"  # beside the summary
 PAIR_HEADER = ["problem", "solution", "code_sha", "families", "variant", "variant_sha", "speedup", "slow_ms",
                "fast_ms", "changed_lines", "split"]  # fmt: skip
 SUMMARY_HEADER = ["families", "applied", "new", "passing", "same_output", "kept", "censored", "median_speedup",
@@ -150,14 +154,21 @@ def yield_rows(attempts: Sequence[Attempt]) -> list[list[str]]:
 YIELD_HEADER = ["dimension", "band", "variants", "passing", "same_output", "kept", "cpu_s", "kept_per_cpu_hour"]
 
 
-def export_tables(ledger: Ledger, table: Path, summary: Path) -> dict[str, int]:
+def export_tables(ledger: Ledger, table: Path, summary: Path) -> dict[str, float]:
     attempts = ledger.attempts()
     pairs = sorted((pair_of(a) for a in attempts if a.status == "kept"), key=SynthPair.sort_key)
     _write_tsv(table, PAIR_HEADER, [p.row() for p in pairs])
     _write_tsv(summary, SUMMARY_HEADER, summarize(attempts))
     _write_tsv(summary.with_name(YIELD_NAME), YIELD_HEADER, yield_rows(attempts))
+    # Censored variants passed the tests and then hit their CPU limit (20x the original) on a scaled input: their
+    # output there was never compared, so they are not pairs by this stage's rule, but their slowdown is the
+    # largest of all. Their own table, same columns, speedup a lower bound (--from-table --table rebuilds them).
+    censored = sorted((pair_of(a) for a in attempts if a.status == "censored" and a.variant_ms is not None
+                       and a.changed_lines is not None and a.orig_ms), key=SynthPair.sort_key)  # fmt: skip
+    _write_tsv(summary.with_name(CENSORED_NAME), PAIR_HEADER, [p.row() for p in censored])
     cost = ledger.cost()
-    return {"synth_pairs": len(pairs), "attempts": len(attempts), "attempts_total": len(attempts), **cost}
+    return {"synth_pairs": len(pairs), "attempts": len(attempts), "attempts_total": len(attempts),
+            "censored_pairs": len(censored), **cost}  # fmt: skip
 
 
 def read_pairs(path: Path) -> list[SynthPair]:
