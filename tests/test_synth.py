@@ -332,7 +332,8 @@ def test_stats_report_the_families_and_the_real_pairs_edit_size(synthesized: tup
     assert main(["data", "stats", "--corpus", str(tmp), "--work", str(tmp / "work"), "--out", str(out)]) == 0
     readme = (out / "README.md").read_text()
     summary = {line.split("\t")[0]: line.split("\t") for line in (tmp / "synth_attempts.tsv").read_text().splitlines()}
-    assert f"| dup_sum | {summary['dup_sum'][1]} | {summary['dup_sum'][2]} | {summary['dup_sum'][3]} |" in readme
+    dup = summary["dup_sum"]
+    assert f"| dup_sum | {dup[1]} | {dup[2]} | {dup[3]} | {dup[5]} | {dup[6]} |" in readme
     assert "| (two families) |" in readme and "| 1 | 1 |" in readme  # the real pair's edit-size row
     assert (out / "synth_families.png").stat().st_size > 0 and (out / "edit_size.png").stat().st_size > 0
     capsys.readouterr()
