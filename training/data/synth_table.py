@@ -47,7 +47,16 @@ PAIR_HEADER = ["problem", "solution", "code_sha", "families", "variant", "varian
                "fast_ms", "changed_lines", "split"]  # fmt: skip
 SUMMARY_HEADER = ["families", "applied", "new", "passing", "same_output", "kept", "censored", "median_speedup",
                   "median_changed_lines", "cpu_s"]  # fmt: skip
-PASSED_TESTS = {"wrong_scaled", "error_scaled", "censored", "not_faster", "not_confirmed", "kept"}
+PASSED_TESTS = {
+    "wrong_scaled",
+    "error_scaled",
+    "censored",
+    "not_faster",
+    "not_confirmed",
+    "kept",
+    "cold",
+    "original_unusable",
+}
 SAME_OUTPUT = {"not_faster", "not_confirmed", "kept"}
 
 
