@@ -161,6 +161,29 @@ class Measurer:
             self.runs += 1
         return self.cache.put(sol.sha256, input_sha, limits, result, rep, expected)
 
+    def first_run(self, sol: Converted, inp: ScaledInput, data: bytes, expected: bytes) -> CachedRun:
+        """The judged first run alone (what `measure` starts with): lets a caller drop a program before paying
+        for its repetitions."""
+        with self._pair_lock(sol.sha256, inp.sha):
+            return self._run(sol, data, inp, 0, expected)
+
+    def reference_output(self, sol: Converted, inp: ScaledInput, data: bytes) -> tuple[str, bytes]:
+        """(status, stdout) of the solution's first run on `inp`, through the cache, to judge other programs
+        against it (``data synth``). The cache keeps only the sha256 of a long output: then it runs again for
+        the bytes, leaving the cached (timed) run as it was."""
+        assert sol.code is not None
+        limits = limits_for(sol.problem, self.limits_of(inp), self.file_io)
+        with self._pair_lock(sol.sha256, inp.sha):
+            cached = self.cache.get(sol.sha256, inp.sha, limits, 0)
+            if cached is not None and (cached.status != "ok" or cached.stdout is not None):
+                return cached.status, cached.stdout or b""
+            result = run_with_starvation_retry(self.sandbox, sol.code, data, limits)
+            with self._lock:
+                self.runs += 1
+            if cached is None:
+                self.cache.put(sol.sha256, inp.sha, limits, result, 0, result.stdout)
+            return result.status, result.stdout
+
     def measure(self, sol: Converted, inp: ScaledInput, data: bytes, expected: bytes) -> Timing | None:
         with self._pair_lock(sol.sha256, inp.sha):
             return self._measure(sol, inp, data, expected)

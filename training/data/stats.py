@@ -3,7 +3,9 @@
 ``--json`` reads only what is committed under training/corpus/ (verified.tsv, scaled_inputs.tsv, runtimes.tsv,
 splits.tsv) and prints the counts at each stage. Without it, a markdown report with PNG plots is written to
 ``--out`` (default training/corpus/stats/): runtime spread per problem (median / 90th-percentile runtime) and
-overall, program length (needs WORK/canonical.jsonl, the only input not committed), and pair speedups.
+overall, program length (needs WORK/canonical.jsonl, the only input not committed), and pair speedups; then the
+synthetic pairs per pessimizer family and the edit size of the real pairs (synth_stats.py; the report rewrites
+training/corpus/real_pair_edits.tsv when WORK/converted.jsonl is there).
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from pathlib import Path
 import click
 
 from speedhints.extras import needs
-from speedhints.training.data.convert import DEFAULT_WORK, REPO_ROOT
+from speedhints.training.data.convert import DEFAULT_WORK, REPO_ROOT, load_converted
 from speedhints.training.data.pairs import read_runtimes
+from speedhints.training.data.synth_stats import plot as synth_plot
+from speedhints.training.data.synth_stats import report_lines as synth_report_lines
+from speedhints.training.data.synth_stats import synth_json, write_real_edits
 
 CORPUS_DIR = REPO_ROOT / "training" / "corpus"
 
@@ -95,6 +100,7 @@ def corpus_stats(corpus: Path = CORPUS_DIR) -> dict[str, object]:
         "pairs_by_split": {s: dict(Counter(r[s] for r in splits)) for s in ("by_problem", "paper")} if splits else {},
         "median_p90_ratio": round(statistics.median(ratios.values()), 4) if ratios else None,
         "problems_in_ratio": len(ratios),
+        **synth_json(corpus),
     }
 
 
@@ -143,6 +149,8 @@ def write_report(out: Path, corpus: Path, work: Path) -> Path:
         fig.savefig(out / "length.png", dpi=110)
         plt.close(fig)
         plots.append("length.png")
+    elif (out / "length.png").is_file():  # drawn by an earlier run that had the canonical corpus: still true
+        plots.append("length.png")
 
     pair_rows = _rows(corpus / "pairs.tsv")
     if pair_rows:
@@ -186,6 +194,12 @@ def write_report(out: Path, corpus: Path, work: Path) -> Path:
         "",
     ]
     lines += [f"![{p}]({p})" for p in plots]
+    converted = work / "converted.jsonl"
+    if converted.is_file() and (corpus / "pairs.tsv").is_file():  # the real pairs' code is only on the work side
+        code = {(s.problem, s.id): s.code for s in load_converted(work)}
+        write_real_edits(corpus, lambda problem, sid: code.get((problem, sid)))
+    lines += synth_report_lines(corpus)
+    lines += [f"![{p}]({p})" for p in synth_plot(corpus, out)]
     report = out / "README.md"
     report.write_text("\n".join(lines) + "\n")
     return report
