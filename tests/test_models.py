@@ -153,11 +153,12 @@ def test_sampling_is_reproducible_and_cools_to_greedy() -> None:
 # --- every model kind -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("output", ["program", "edit"])
 @pytest.mark.parametrize("kind", ["transformer", "edit-vqvae", "vqvae", "edit-vae"])
-def test_forward_backward_reaches_every_parameter(kind: str) -> None:
+def test_forward_backward_reaches_every_parameter(kind: str, output: str) -> None:
     """DDP (find_unused_parameters=False) needs every parameter in the graph; losses must be finite."""
     torch.manual_seed(0)
-    model = build_model(tiny(kind)).train()
+    model = build_model(tiny(kind, output=output)).train()
     out = model(random_batch(b=8))
     assert out.logits.shape == (8, 8, VOCAB)
     (out.nll_sum + out.aux_sum).backward()
@@ -183,6 +184,22 @@ def test_edit_latent_is_zero_for_an_identical_pair_before_quantisation() -> None
     assert torch.allclose(raw, torch.zeros_like(raw), atol=1e-6)
 
 
+def test_edit_output_latent_reads_the_script_alone() -> None:
+    # z_edit = f(s) for edit output: two inputs with the same script (here the empty one, "no change") get the same
+    # latent, whatever x is; program output's f(y) - f(x) depends on x.
+    batch = Batch(torch.tensor([[5, 6, 7, 2], [9, 9, 2, 0]]), torch.tensor([[1, 2], [1, 2]]))
+    raws = {}
+    for output in ("program", "edit"):
+        torch.manual_seed(0)
+        model = build_model(tiny("edit-vqvae", output=output)).eval()
+        assert isinstance(model, EditModel)
+        with torch.no_grad():
+            states, z_slow = model.latent_encoder(batch.src, batch.src_mask)
+            raws[output] = model._raw_latent(batch, states, z_slow)
+    assert torch.allclose(raws["edit"][0], raws["edit"][1], atol=1e-6)
+    assert not torch.allclose(raws["program"][0], raws["program"][1], atol=1e-3)
+
+
 def test_checkpoint_alone_rebuilds_the_model(tmp_path: Path) -> None:
     torch.manual_seed(3)
     run = make_run_config("edit-vqvae", "tiny", vocab_size=VOCAB)
@@ -205,6 +222,8 @@ def test_bad_config_is_rejected() -> None:
         make_run_config("gpt", "tiny")
     with pytest.raises(ValueError, match="unknown config"):
         make_run_config("transformer", "huge")
+    with pytest.raises(ValueError, match="unknown output 'diff'; choose one of program, edit"):
+        ModelConfig(output="diff")
 
 
 def test_vqvae_reads_a_pair_of_two_longest_sequences() -> None:

@@ -11,6 +11,9 @@ from typing import Any
 
 # Model names accepted by `speedhints train MODEL`; transformer-star = transformer on a filtered set.
 MODEL_NAMES = ("edit-vqvae", "transformer", "transformer-star", "vqvae", "edit-vae")
+# What the decoder writes (ModelConfig.output): the whole fast program, or an edit script of the input
+# (model_export/editscript.py: hunks over x's lines; the encoder then reads x with line tokens).
+OUTPUTS = ("program", "edit")
 # The architecture behind each model name (ModelConfig.kind).
 MODEL_KINDS = {
     "edit-vqvae": "edit-vqvae",
@@ -44,12 +47,18 @@ class ModelConfig:
     dead_code_fraction: float = 0.03  # a code is dead when its EMA use falls below this share of a uniform code's
     kl_weight: float = 1.0  # Edit-VAE only
     prior_weight: float = 1.0  # weight of the latent prior's cross-entropy (VQ models)
+    # "program" | "edit" (OUTPUTS). Here, not in TrainConfig, because it is part of the model's interface: it fixes
+    # the vocabulary (line tokens), what the encoder reads and what export and the runtime must do with the output.
+    # Checkpoints written before it existed read back as "program", which is what they are.
+    output: str = "program"
 
     def __post_init__(self) -> None:
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model {self.d_model} is not divisible by n_heads {self.n_heads}")
         if self.kind not in ("transformer", "edit-vqvae", "vqvae", "edit-vae"):
             raise ValueError(f"unknown model kind {self.kind!r}")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"unknown output {self.output!r}; choose one of {', '.join(OUTPUTS)}")
 
     @property
     def has_latent(self) -> bool:

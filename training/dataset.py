@@ -1,5 +1,7 @@
 """Pairs on disk -> token ids -> length-bucketed batches whose order depends only on (seed, epoch).
 
+With ``output = "edit"`` (configs.py) the source is x *marked* with line tokens and the target is the edit script
+from x to y (model_export/editscript.py), both through a ``ScriptCodec``; otherwise the source is x and the target y.
 Pairs are JSONL (issue #3): {"problem", "slow_id", "fast_id", "slow", "fast", "speedup"} per line, in
 ``<dir>/{train,valid,test}.jsonl``. Batches always hold ``batch_size`` pairs (the global batch; DDP ranks take
 row slices of it), so the data order, and so a resumed run, is reproducible from (seed, epoch, index).
@@ -17,6 +19,7 @@ from typing import Protocol
 
 import torch
 
+from speedhints.model_export.editscript import ScriptCodec, diff, split_lines
 from speedhints.training.models.base import Batch
 
 SPLITS = ("train", "valid", "test")
@@ -92,7 +95,7 @@ def max_speedup_only(records: Sequence[PairRecord]) -> list[PairRecord]:
 
 @dataclass
 class Examples:
-    """Token ids ready to batch: src = x EOS, tgt = BOS y EOS."""
+    """Token ids ready to batch: src = x EOS, tgt = BOS y EOS (edit output: marked x EOS, BOS script EOS)."""
 
     src: list[list[int]]
     tgt: list[list[int]]
@@ -104,15 +107,27 @@ class Examples:
 
 
 def tokenize_pairs(
-    records: Sequence[PairRecord], tokenizer: TokenEncoder, bos_id: int, eos_id: int, max_len: int
+    records: Sequence[PairRecord],
+    tokenizer: TokenEncoder,
+    bos_id: int,
+    eos_id: int,
+    max_len: int,
+    codec: ScriptCodec | None = None,
 ) -> Examples:
+    """Program targets, or with ``codec`` edit-script targets over the marked input.
+
+    Edit output also drops pairs whose x has more lines than the codec has line tokens (counted in ``dropped``).
+    """
     src, tgt, keys, dropped = [], [], [], 0
     cache: dict[str, list[int]] = {}  # slow programs recur across pairs; encode each once
     for r in records:
         x = cache.get(r.slow)
         if x is None:
-            x = cache[r.slow] = tokenizer.encode(r.slow)
-        y = tokenizer.encode(r.fast)
+            x = cache[r.slow] = _encode_source(r.slow, tokenizer, codec)
+        if not x:
+            dropped += 1
+            continue
+        y = tokenizer.encode(r.fast) if codec is None else codec.encode_script(r.slow, diff(r.slow, r.fast))
         if len(x) + 1 > max_len or len(y) + 2 > max_len:
             dropped += 1
             continue
@@ -120,6 +135,15 @@ def tokenize_pairs(
         tgt.append([bos_id, *y, eos_id])
         keys.append((r.problem, r.slow_id))
     return Examples(src, tgt, dropped, keys)
+
+
+def _encode_source(x: str, tokenizer: TokenEncoder, codec: ScriptCodec | None) -> list[int]:
+    """x's ids ([] for an edit model when x has more lines than it can point at)."""
+    if codec is None:
+        return tokenizer.encode(x)
+    if len(split_lines(x)) > codec.max_lines:
+        return []
+    return codec.encode_source(x)
 
 
 def fingerprint(examples: Examples) -> str:

@@ -21,6 +21,8 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+from speedhints.model_export.editscript import ScriptCodec
+from speedhints.model_export.tokenizer import CodeTokenizer
 from speedhints.training.configs import RunConfig, TrainConfig
 from speedhints.training.dataset import (
     SPLITS,
@@ -53,18 +55,38 @@ class TrainData:
 def load_train_data(
     split_dir: Path, tokenizer: TokenEncoder, run: RunConfig, tokenizer_json: str | None = None
 ) -> TrainData:
-    """Read and tokenise the train and valid splits; Transformer* keeps each input's max-speedup pair only."""
+    """Read and tokenise the train and valid splits; Transformer* keeps each input's max-speedup pair only.
+
+    Edit output (``run.model.output == "edit"``) needs a ``CodeTokenizer``: its line tokens are added here when it
+    lacks them, and the stored tokenizer is the extended one, so export sees the ids the model was trained on.
+    """
     train_records = read_pairs(split_dir / f"{SPLITS[0]}.jsonl")
     if run.train.max_speedup_only:
         train_records = max_speedup_only(train_records)
     valid_records = read_pairs(split_dir / f"{SPLITS[1]}.jsonl")
     m = run.model
+    codec = edit_codec(tokenizer, run)
+    if codec is not None:
+        tokenizer, tokenizer_json = codec.tokenizer, codec.tokenizer.to_json()
     return TrainData(
-        train=tokenize_pairs(train_records, tokenizer, m.bos_id, m.eos_id, run.train.max_len),
-        valid=tokenize_pairs(valid_records, tokenizer, m.bos_id, m.eos_id, run.train.max_len),
+        train=tokenize_pairs(train_records, tokenizer, m.bos_id, m.eos_id, run.train.max_len, codec),
+        valid=tokenize_pairs(valid_records, tokenizer, m.bos_id, m.eos_id, run.train.max_len, codec),
         tokenizer_json=tokenizer_json,
         source=str(split_dir),
     )
+
+
+def edit_codec(tokenizer: TokenEncoder, run: RunConfig) -> ScriptCodec | None:
+    """The script codec of an edit-output run (None for program output); refuses a vocabulary too small for it."""
+    if run.model.output != "edit":
+        return None
+    if not isinstance(tokenizer, CodeTokenizer):
+        raise ValueError("edit output needs the project's CodeTokenizer (its line tokens are added to it)")
+    codec = ScriptCodec(tokenizer)
+    if run.model.vocab_size < codec.vocab_size:
+        raise ValueError(f"edit output needs vocab_size >= {codec.vocab_size} (the tokenizer plus its line tokens), "
+                         f"the config has {run.model.vocab_size}")
+    return codec
 
 
 @dataclass
@@ -97,6 +119,11 @@ def setup_distributed(device: str = "auto") -> DistInfo:
     if world > 1 and not dist.is_initialized():
         dist.init_process_group(backend="nccl" if use_cuda else "gloo")
     return DistInfo(rank, world, dev)
+
+
+def _describe(run: RunConfig) -> str:
+    edit = ", edit output" if run.model.output == "edit" else ""
+    return f"{run.model_name} ({run.config_name}{edit})"
 
 
 def get_lr(step: int, cfg: TrainConfig) -> float:
@@ -242,10 +269,11 @@ def train(
     ckpt = read_checkpoint(ckpt_path) if resume and ckpt_path.exists() else None
     if ckpt is not None:
         saved = RunConfig.from_dict(ckpt["run_config"])
-        if (saved.model_name, saved.config_name) != (run.model_name, run.config_name):
+        if (saved.model_name, saved.config_name, saved.model.output) != (
+            run.model_name, run.config_name, run.model.output
+        ):
             raise ValueError(
-                f"{ckpt_path} holds a {saved.model_name} ({saved.config_name}) run, not "
-                f"{run.model_name} ({run.config_name}): pass --fresh or another --out"
+                f"{ckpt_path} holds a {_describe(saved)} run, not {_describe(run)}: pass --fresh or another --out"
             )
         saved.train.max_steps = run.train.max_steps
         run = saved

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from speedhints.training.configs import MODEL_NAMES, PRESETS
+from speedhints.training.configs import MODEL_NAMES, OUTPUTS, PRESETS
 
 DEFAULT_PAIRS = Path("work") / "pairs" / "by_problem"  # where `speedhints data splits` writes the main split
 # `speedhints data tokenizer` writes the committed tokenizer here (training/corpus/tokenizer.json).
@@ -44,6 +44,8 @@ CORPUS_TOKENIZER = Path(__file__).resolve().parent / "corpus" / "tokenizer.json"
     default=None,
     help="tokenizer.json (default: the pairs folder's, its parent's, else training/corpus/tokenizer.json).",
 )
+@click.option("--output", type=click.Choice(OUTPUTS), default="program", show_default=True,
+              help="What the decoder writes: the whole fast program, or an edit script of the input's lines.")
 @click.option("--max-steps", type=click.IntRange(min=1), default=None, help="Override the preset's step count.")
 @click.option(
     "--out",
@@ -69,6 +71,7 @@ def train(
     config_name: str,
     pairs_dir: Path,
     tokenizer_path: Path | None,
+    output: str,
     max_steps: int | None,
     out_dir: Path | None,
     fresh: bool,
@@ -104,12 +107,13 @@ def train(
         split_dir,
         tok_path,
         max_steps,
-        out_dir or Path("runs") / f"{model_name}-{config_name}",
+        out_dir or Path("runs") / f"{model_name}-{config_name}{'-edit' if output == 'edit' else ''}",
         fresh,
         device,
         threads,
         seed,
         init,
+        output,
     )
 
 
@@ -144,6 +148,7 @@ def _run(
     threads: int | None,
     seed: int | None,
     init: Path | None = None,
+    output: str = "program",
 ) -> int:
     import torch
 
@@ -158,9 +163,14 @@ def _run(
     except Exception as exc:  # a broken tokenizer file: one line, not a traceback
         click.echo(f"error: {tok_path}: cannot load tokenizer ({type(exc).__name__}: {exc})", err=True)
         return 2
+    if output == "edit":
+        from speedhints.model_export.editscript import with_edit_tokens
+
+        tokenizer = with_edit_tokens(tokenizer)  # the line tokens, appended: every other id is unchanged
     run = make_run_config(
         model_name,
         config_name,
+        output=output,
         vocab_size=tokenizer.vocab_size,
         pad_id=tokenizer.pad_id,
         bos_id=tokenizer.bos_id,

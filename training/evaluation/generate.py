@@ -113,6 +113,8 @@ class ModelSampler:
 
         payload = read_checkpoint(ckpt)
         self.run = RunConfig.from_dict(payload["run_config"])
+        if self.run.model.output == "edit":  # its output is a script of x, not a program: scoring it so would lie
+            raise ValueError(f"{ckpt}: an edit-output model; evaluating scripts comes with issue 14 item 4")
         self.model = build_model(self.run.model)
         self.model.load_state_dict(payload["model"])
         self.model.eval()

@@ -1,4 +1,6 @@
-"""``speedhints bench decode``: plain KV-cached greedy vs copy-draft speculative decoding, measured in one run.
+"""``speedhints bench decode``: plain KV-cached greedy vs copy-draft speculative decoding, measured in one run,
+then edit output vs full-program output for all 64 latents of a 300-token region (bench_edit.py; alone with
+``--edit-vs-full-only``, which needs no trained model: the size is the bundle's, by default the shipped one).
 
 Batch 1, 8 and 64 on short and long real functions; tokens/s, the ratio, whether the outputs were identical,
 and the achieved GFLOP/s against a matmul peak measured here, in onnxruntime, with the same thread count.
@@ -56,19 +58,33 @@ def bench() -> None:
 @click.option("--threads", type=int, default=1, show_default=True, help="onnxruntime intra-op threads.")
 @click.option("--repeats", type=int, default=3, show_default=True, help="Runs per measurement (the best counts).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (batch-64 figures at the top level).")
+@click.option("--edit-vs-full-only", is_flag=True,
+              help="Only edit vs full-program output at the size of --bundle (default: the shipped bundle's).")
 def decode(checkpoint: Path | None, bundle_path: Path | None, train_steps: int, draft_len: int, threads: int,
-           repeats: int, as_json: bool) -> int:
-    """Compare plain greedy and speculative decoding at batch 1, 8, 64 on short and long functions."""
-    from speedhints.model_export.bundle import BundleError, load_bundle
+           repeats: int, as_json: bool, edit_vs_full_only: bool) -> int:
+    """Compare plain greedy and speculative decoding at batch 1, 8, 64 on short and long functions, then edit vs
+    full-program output for all 64 latents of a 300-token region."""
+    from speedhints.model_export.bundle import DEFAULT_BUNDLE_DIR, BundleError, load_bundle
+    from speedhints.training.export.bench_edit import edit_vs_full
 
     log = (lambda s: click.echo(s, err=True)) if as_json else click.echo
+    repeats = max(1, repeats)
     try:
-        path, model_note = _model(checkpoint, bundle_path, train_steps, log)
-        bundle = load_bundle(path)
+        if edit_vs_full_only:
+            if checkpoint is not None:
+                raise ValueError("--edit-vs-full-only takes the model size from --bundle, not --checkpoint")
+            bundle = load_bundle(bundle_path or DEFAULT_BUNDLE_DIR)
+            model_note = f"size of bundle {bundle_path or DEFAULT_BUNDLE_DIR}"
+        else:
+            path, model_note = _model(checkpoint, bundle_path, train_steps, log)
+            bundle = load_bundle(path)
     except (BundleError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
         return 2
-    result = run_decode_bench(bundle, draft_len, threads, log, max(1, repeats))
+    result = {} if edit_vs_full_only else run_decode_bench(bundle, draft_len, threads, log, repeats)
+    edit = edit_vs_full(bundle.manifest["model_config"], threads, repeats, log)
+    result.update(edit_all_latents_s=edit["edit_all_latents_s"], full_all_latents_s=edit["full_all_latents_s"],
+                  edit_vs_full=edit)
     result["model"] = model_note
     if as_json:
         click.echo(json.dumps(result, indent=2))

@@ -66,6 +66,8 @@ def load_checkpoint(path: Path) -> tuple[EditModel, RunConfig, dict[str, Any]]:
     except Exception as exc:  # torch.load raises many types for a file that is not a checkpoint
         raise ExportError(f"{path}: not a speedhints checkpoint ({type(exc).__name__})") from None
     run = RunConfig.from_dict(ckpt["run_config"])
+    if run.model.output == "edit":  # the runtime would read its scripts as programs
+        raise ExportError(f"{path}: an edit-output model; bundles of those come with issue 14 item 5")
     if not run.model.has_codebook:
         raise ExportError(f"{path}: a {run.model_name} model has no codebook; export takes edit-vqvae or vqvae")
     model = build_model(run.model)

@@ -41,6 +41,14 @@ class EditModel(nn.Module):
     edit-vqvae: z_edit = f(y) - f(x), quantised to the nearest of K codes (the paper's model).
     vqvae:      z = f(x EOS y EOS), quantised: a latent of the pair with no edit structure.
     edit-vae:   z_edit ~ N(mu(f(y) - f(x)), sigma^2), with a KL term to N(0, I).
+
+    With edit output (cfg.output == "edit") the target is the edit script s from x to y, and z_edit = f(s): the
+    posterior encoder reads the script alone. It is the simpler choice of the two the issue names (the script is
+    already the target, so nothing new enters the batch; over (x, y) would need y's tokens carried beside the
+    script) and it keeps what the difference f(y) - f(x) was for: the script holds only what changes, so the
+    code depends on the edit and not on the rest of x; "no change" (the empty script) is one vector for every x,
+    where f(empty) - f(x) would differ with x. What it cannot see is the text a hunk removes, which the decoder
+    still reads in x. The VQVAE ablation reads (marked x EOS s EOS), as before.
     """
 
     def __init__(self, cfg: ModelConfig) -> None:
@@ -69,8 +77,10 @@ class EditModel(nn.Module):
             assert batch.pair is not None, "the VQVAE ablation needs batch.pair"
             _, z_pair = self.latent_encoder(batch.pair, batch.pair != self.cfg.pad_id)
             return z_pair
-        y = batch.tgt[:, 1:]  # y EOS: the same format as src, so the tied encoder sees x and y alike
+        y = batch.tgt[:, 1:]  # y EOS (or s EOS): the same format as src, so the tied encoder sees x and y alike
         _, z_fast = self.latent_encoder(y, y != self.cfg.pad_id)
+        if self.cfg.output == "edit":
+            return z_fast  # z_edit = f(s): the script is the edit already
         return z_fast - z_slow
 
     def forward(self, batch: Batch) -> ModelOutput:
