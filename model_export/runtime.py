@@ -129,7 +129,7 @@ class OnnxSuggester:
         gated = 0
         for i, p in enumerate(probs):
             for latent in np.argsort(-p, kind="stable")[:k].tolist():
-                if self.atlas.lower_bound(latent) < self.config.min_precision:
+                if not self.atlas.shows(latent, self.config.min_precision):
                     gated += 1  # not decoded at all: a latent that is never shown costs nothing
                     continue
                 rows.append((i, latent, float(p[latent])))
