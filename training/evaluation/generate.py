@@ -18,9 +18,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from speedhints.model_export.bundle import sha256_file
+from speedhints.model_export.editscript import ScriptError, apply, split_lines
 from speedhints.training.dataset import PairRecord
 from speedhints.training.evaluation.inputs import EvalInput
 from speedhints.training.data.similarity import code_tokens, rouge_n
+
+
+# A script that does not fit its input: not a program (it does not parse), so it scores and runs as a failure.
+BROKEN_SCRIPT = "<malformed edit script>\n"
 
 
 @dataclass(frozen=True)
@@ -113,14 +118,19 @@ class ModelSampler:
 
         payload = read_checkpoint(ckpt)
         self.run = RunConfig.from_dict(payload["run_config"])
-        if self.run.model.output == "edit":  # its output is a script of x, not a program: scoring it so would lie
-            raise ValueError(f"{ckpt}: an edit-output model; evaluating scripts comes with issue 14 item 4")
         self.model = build_model(self.run.model)
         self.model.load_state_dict(payload["model"])
         self.model.eval()
         if not payload.get("tokenizer_json"):
             raise ValueError(f"{ckpt}: the checkpoint carries no tokenizer")
         self.tokenizer = CodeTokenizer.from_json(payload["tokenizer_json"])
+        # An edit-output model reads x with line tokens and writes a script of x: each sample is mapped back to the
+        # whole program (editscript.apply) before it is scored or run, so it is judged like any other program.
+        self.codec = None
+        if self.run.model.output == "edit":
+            from speedhints.training.train import edit_codec
+
+            self.codec = edit_codec(self.tokenizer, self.run)
         self.name = name
         self.n_samples = n_samples
         self.temperature = temperature
@@ -137,10 +147,23 @@ class ModelSampler:
         return self.run.model.max_len
 
     def source_ids(self, code: str) -> list[int]:
-        return [*self.tokenizer.encode(code), self.run.model.eos_id]
+        ids = self.tokenizer.encode(code) if self.codec is None else self.codec.encode_source(code)
+        return [*ids, self.run.model.eos_id]
 
     def fits(self, x: EvalInput) -> bool:
+        if self.codec is not None and len(split_lines(x.code)) > self.codec.max_lines:
+            return False  # more lines than the model can point at
         return len(self.source_ids(x.code)) <= self.max_len
+
+    def program(self, x: str, ids: Sequence[int]) -> str:
+        """A decoded output as a whole canonical program: the program itself, or x with the script applied (a
+        malformed script becomes BROKEN_SCRIPT, which does not parse and so counts as a failed candidate)."""
+        if self.codec is None:
+            return str(self.tokenizer.decode(ids))
+        try:
+            return apply(x, self.codec.decode_script(x, ids))
+        except ScriptError:
+            return BROKEN_SCRIPT
 
     def candidates(self, x: EvalInput) -> Candidates:
         import torch
@@ -176,5 +199,5 @@ class ModelSampler:
                     self.model.seq2seq, src, src != m.pad_id, z, m.bos_id, m.eos_id, limit,
                     temperature=temperature, generator=self.generator,
                 )  # fmt: skip
-        samples = tuple(self.tokenizer.decode(o) for o in outs)
+        samples = tuple(self.program(x.code, o) for o in outs)
         return Candidates(samples, latents, prior)
