@@ -5,6 +5,9 @@
 - Edit-VAE: N latents drawn from its prior N(0, I), one greedy decoding each.
 - Transformer, Transformer*: N samples at ``temperature`` (the paper samples the baseline for diversity).
 - copy-input: ŷ = x, N times: a model only counts as better where it beats this.
+- edit-output checkpoints (``output = "edit"``): x is read with line tokens and each decoded edit script is mapped
+  back to the whole program (``editscript.apply``) before it is scored or run; a malformed script is
+  ``BROKEN_SCRIPT``, which does not parse.
 - retrieval: the fast sides of the N training pairs whose slow side is nearest to x (ROUGE-4 F1 on canonical
   tokens, ties broken by ROUGE-1): what a lookup table of the training data suggests.
 """
