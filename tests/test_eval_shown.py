@@ -110,7 +110,10 @@ def test_a_bundle_row_reports_every_threshold_and_the_manifest_gets_it() -> None
     assert flat["by_problem"] == {"inputs": 30, "best_of_8_correct_and_faster": 0.0, "median_speedup": None,
                                   "shown": 2, "shown_precision": 0.5, "shown_coverage": pytest.approx(1 / 3),
                                   "min_precision": 0.5, "top_k": 4, "shown_inputs": 3,
-                                  "shown_median_speedup": 2.0}  # fmt: skip
+                                  "checked_median_speedup": 2.0}  # fmt: skip
+    later = with_shown(ev, [{**row, "split": "paper", "shown": 7}])  # another run, another test set
+    assert [(r["split"], r["shown"]) for r in later["shown"]] == [("by_problem", 2), ("paper", 7)]
+    assert later["execution"]["by_problem"] == flat["by_problem"] and later["execution"]["paper"]["shown"] == 7
 
 
 def test_checkpoint_rows_are_gated_as_unmeasured_latents() -> None:
