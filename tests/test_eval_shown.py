@@ -241,3 +241,25 @@ def test_eval_bundle_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert main(["model", "info", "--bundle", str(bundle)]) == 0
     assert ("shown on by_problem (1 test inputs, min-precision 0.5, top-k 4): 0 hints, precision - "
             "(correct and >= 1.2x faster), coverage 0.000") in capsys.readouterr().out
+
+
+def test_the_exported_evaluation_has_one_object_per_test_set() -> None:
+    from speedhints.training.evaluation.run import bundle_evaluation
+
+    def exec_row(split: str, b8: float) -> dict[str, Any]:
+        return {"model": "edit-vqvae", "split": split, "inputs": 100, "best_of_1_correct_and_faster": 0.0,
+                "best_of_8_correct_and_faster": b8, "prior_best_of_1_correct_and_faster": 0.0,
+                "speedup": {"median": 1.5}, "shown": 0, "min_precision": 0.5}  # fmt: skip
+
+    results = {"table1": [], "execution": [exec_row("by_problem", 0.2), exec_row("synth_test", 0.7)],
+               "settings": {}, "inputs": {}, "bleu": ""}  # fmt: skip
+    ev = bundle_evaluation(results, "edit-vqvae", "by_problem")
+    execution = ev["execution"]
+    assert execution["best_of_8_correct_and_faster"] == 0.2  # the bundled split's figure stays at the top level
+    assert execution["synth_test"] == {"inputs": 100, "best_of_1_correct_and_faster": 0.0,
+                                       "best_of_8_correct_and_faster": 0.7, "prior_best_of_1_correct_and_faster": 0.0,
+                                       "median_speedup": 1.5}  # fmt: skip
+    row = {"model": "edit-vqvae", "split": "synth_test", **shown_row(ROWS, [("p", "1")], _atlas(4, {0}), 0.5, 4)}
+    shown = bundle_evaluation({**results, "shown": [row]}, "edit-vqvae", "by_problem")["execution"]["synth_test"]
+    assert (shown["shown"], shown["shown_precision"], shown["shown_coverage"]) == (1, 1.0, 1.0)
+    assert shown["best_of_8_correct_and_faster"] == 0.7  # the checkpoint's figures kept beside the runtime's
