@@ -1,16 +1,25 @@
-"""Cold-process wall time of ``speedhints check`` on a commit touching one 40-line function and on one touching 20.
+"""Cold-process wall time of ``speedhints check`` on a commit touching one 40-line function and on one touching 20,
+and of ``speedhints check --all`` on a whole 2,000-line module.
 
 Every figure is a fresh ``python`` process run by ``git``-like callers (what pre-commit does), median of N runs, all
 measured in this one run so they can be compared as ratios on a shared, noisy machine.
 
 The real thing is the installed ``speedhints check`` with the model bundle shipped in the package (onnxruntime,
 top-4 latents per touched function, ``--min-precision 0`` so every one of them is decoded whatever its measured
-precision: the cost of the model, not of the gate), with a cold and a warm hint cache. To split its time, the model is also
-replaced in-process by:
+precision: the cost of the model, not of the gate), with a cold and a warm hint cache. To split its time, the model
+is also replaced in-process by:
 - ``null``: a suggester that returns nothing: the hook's own overhead (start-up, git, parsing, regions, cache);
 - ``rule``: the tests' rule double (tests/test_hook_doubles.py), which parses and rewrites like a cheap model.
 
+Whole file (issue #15 item 5): ``--all`` on a real module of the running Python's standard library (difflib.py,
+2,056 lines in 3.11; ``--module`` picks another), cold process and cache, with the default settings and with
+``--time-budget 0``; CPU seconds beside the wall time (the machine is shared), and from the JSON output how many
+regions were left unchecked. ``--baseline REF`` runs the same cases, in the same run, with the code of commit REF
+(its tree extracted and imported from there), so before and after are compared side by side. ``--one-core`` runs
+every case under ``taskset -c 0``.
+
     python benchmarks/bench_hook.py [--runs 7] [--json]
+    python benchmarks/bench_hook.py --only whole-file --runs 3 --one-core --baseline 9b21259
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -120,11 +130,73 @@ def time_runs(
     return times
 
 
+PACKAGE_DIRS = {"speedhints": "cli", "speedhints/hook": "hook", "speedhints/bot": "bot",
+                "speedhints/model_export": "model_export", "speedhints/training": "training"}  # pyproject's package-dir
+WHOLE_FILE_RUNNER = "import sys; from speedhints.cli import main; raise SystemExit(main(sys.argv[1:]))"
+
+
+def importable_tree(root: Path, ref: str | None) -> Path:
+    """The speedhints package of commit ``ref`` (None: this working tree), laid out to import from ``root``."""
+    src = root / "src"
+    if ref is None:
+        src = CHECKOUT
+    else:
+        src.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", ref], cwd=CHECKOUT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
+    out = root / "pkg"
+    for package, folder in PACKAGE_DIRS.items():
+        shutil.copytree(src / folder, out / package, ignore=shutil.ignore_patterns("__pycache__"))
+    return out
+
+
+def whole_file_cases(
+    root: Path, args: argparse.Namespace, env: dict[str, str]
+) -> list[tuple[str, list[tuple[float, float]], dict[str, Any]]]:
+    """``check --all MODULE`` with the default settings and with no time budget, for this tree and the baseline."""
+    module = Path(sysconfig.get_paths()["stdlib"]) / args.module
+    repo = root / "whole"
+    repo.mkdir()
+    shutil.copy(module, repo / module.name)
+    lines = len(module.read_text(encoding="utf-8").splitlines())
+    pin = ["taskset", "-c", "0"] if args.one_core and shutil.which("taskset") else []
+    trees = [("this tree", importable_tree(root / "head", None))]
+    if args.baseline:
+        trees.insert(0, (f"baseline {args.baseline}", importable_tree(root / "base", args.baseline)))
+    rows = []
+    for name, tree in trees:
+        tree_env = {**env, "PYTHONPATH": str(tree)}
+        where = subprocess.run([sys.executable, "-c", "import speedhints; print(speedhints.__file__)"],
+                               env=tree_env, capture_output=True, text=True, check=True).stdout.strip()
+        if not where.startswith(str(tree)):
+            raise SystemExit(f"{name}: imported {where}, not the tree under test")
+        for label, extra in (("default settings", []), ("--time-budget 0", ["--time-budget", "0"])):
+            argv = [*pin, sys.executable, "-c", WHOLE_FILE_RUNNER, "check", "--all", "--no-cache", "--format", "json",
+                    *extra, module.name]
+            times = time_runs(argv, repo, args.runs, tree_env)
+            payload = json.loads(subprocess.run(argv, cwd=repo, env=tree_env, capture_output=True, check=True).stdout)
+            info = {k: payload.get(k) for k in ("regions", "unchecked", "dropped")}
+            rows.append((f"{name}: --all {module.name} ({lines} lines), {label}", times, info))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--only", choices=["commit", "whole-file"], default=None, help="Run one group of cases.")
+    parser.add_argument("--module", default="difflib.py", help="Standard-library module for the whole-file case.")
+    parser.add_argument("--baseline", metavar="REF", help="Also run the whole-file case with commit REF's code.")
+    parser.add_argument("--one-core", action="store_true", help="Run the whole-file case under taskset -c 0.")
     args = parser.parse_args()
+    if args.only in (None, "commit"):
+        report_commit(args)
+    if args.only in (None, "whole-file"):
+        report_whole_file(args)
+    return 0
+
+
+def report_commit(args: argparse.Namespace) -> int:
 
     py = sys.executable
     speedhints = shutil.which("speedhints", path=str(Path(py).parent)) or "speedhints"
@@ -184,6 +256,42 @@ def main() -> int:
         f"a commit touching one 40-line function, shipped model, cold process and cache: {one_fn['median_s']:.3f} s "
         f"median wall, {verdict} the {TARGET_ONE_FUNCTION_S} s target"
     )
+    return 0
+
+
+def report_whole_file(args: argparse.Namespace) -> int:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "SPEEDHINTS_"))}
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = whole_file_cases(Path(tmp), args, env)
+    result = [
+        {
+            "case": name,
+            "median_s": statistics.median(w for w, _ in t),
+            "min_s": min(w for w, _ in t),
+            "cpu_median_s": statistics.median(c for _, c in t),
+            **info,
+        }
+        for name, t, info in rows
+    ]
+    load = os.getloadavg()[0]
+    if args.json:
+        print(json.dumps({"runs": args.runs, "cpus": os.cpu_count(), "load": load, "results": result}, indent=2))
+        return 0
+    print(f"speedhints check --all, cold processes and cache, median of {args.runs} runs "
+          f"({os.cpu_count()} CPUs, load {load:.1f}{', pinned to core 0' if args.one_core else ''})")
+    print(f"{'case':78} {'median s':>9} {'min s':>7} {'cpu s':>7} {'unchecked':>10}")
+    for r in result:
+        print(f"{r['case']:78} {r['median_s']:9.2f} {r['min_s']:7.2f} {r['cpu_median_s']:7.2f} "
+              f"{r['unchecked']:>4} of {r['regions']:<3}")
+    if args.baseline:
+        half = len(result) // 2
+        for before, after in zip(result[:half], result[half:], strict=True):
+            label = after["case"].split(": ", 1)[1]
+            print(f"{label}: this tree / baseline = {after['median_s'] / before['median_s']:.2f}x wall, "
+                  f"{after['cpu_median_s'] / before['cpu_median_s']:.2f}x CPU")
+    for r in result:
+        if r.get("dropped"):
+            print(f"{r['case']}: dropped {r['dropped']}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Cost of the all-pairs ROUGE-8 step (training/data/similarity.py ``rouge_pairs``) at 50 to 10,000 solutions per problem.
+"""Cost of the all-pairs ROUGE-8 step (training/data/similarity.py ``rouge_pairs``) at 50 to 10,000 solutions per
+problem.
 
 The corpus caps problems at a few hundred solutions, but the pairing step has to stay feasible when a problem has
 10^4 (popular Codeforces problems do). Each size N gets one synthetic "problem" whose n-gram structure is real: a

@@ -1,20 +1,22 @@
 """``speedhints review`` (one PR, e.g. as an Actions step) and ``speedhints serve`` (the App's webhooks).
 
-Errors are single ``::error::`` lines (GitHub Actions renders them as annotations): exit 1 for failures, 2 for
-bad usage or configuration.
+Errors are single lines (``::error::`` annotations inside GitHub Actions, plain on stderr elsewhere: bot.annotate):
+exit 1 for failures, 2 for bad usage or configuration.
 """
 
 from __future__ import annotations
 
 import click
 
+from speedhints.bot import annotate
 from speedhints.bot.config import BotConfig, ConfigError, split_repo
+from speedhints.extras import needs
 from speedhints.model_export.atlas import DEFAULT_MIN_PRECISION
 from speedhints.model_export.bundle import BundleError
 
 
 def _error(message: str) -> None:
-    click.echo(f"::error::speedhints: {message}")
+    annotate.error(message)
 
 
 @click.command()
@@ -98,6 +100,7 @@ def review(
     """Post one review of speed hints on a pull request.
 
     With --verify, pull-request code runs here: use it only in your own CI job, on your own checkout."""
+    needs("github", "jwt", "cryptography", "requests")
     from speedhints.bot.auth import make_auth
     from speedhints.bot.github_api import PullRequestAPI
     from speedhints.bot.retry import GitHubError
@@ -146,7 +149,7 @@ def review(
     for note in outcome.notes:
         click.echo(f"speedhints: {note}", err=True)
     if outcome.mode == "read-only":
-        click.echo("::warning::speedhints: the token cannot write reviews here; hints are in the job summary")
+        annotate.warning("the token cannot write reviews here; hints are in the job summary")
         reason = "The token of this run is read-only (e.g. a pull request from a fork), so no review was posted."
         for line in write_fallback(outcome.hints, reason, config.step_summary):
             click.echo(line)
@@ -186,6 +189,7 @@ def review(
 )
 def serve(host: str, port: int, db_path: str, workers: int, max_payload: int, lease_s: float) -> int:
     """Run the GitHub App webhook server (POST /webhook, GET /healthz)."""
+    needs("starlette", "uvicorn", "github", "jwt", "cryptography", "requests")
     from speedhints.bot.server import ServeOptions, run_server
 
     try:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-import click
-
+from speedhints.bot import annotate
 from speedhints.bot.config import BotConfig
 from speedhints.bot.jobqueue import JobQueue
 from speedhints.bot.logs import get_logger, setup_json_logging
@@ -37,7 +36,7 @@ def run_server(config: BotConfig, options: ServeOptions) -> int:
     try:
         queue = JobQueue(options.db_path, lease_s=options.lease_s)
     except Exception as exc:  # sqlite3.Error, OSError: an unusable queue path
-        click.echo(f"::error::speedhints: cannot open the queue {options.db_path}: {exc}")
+        annotate.error(f"cannot open the queue {options.db_path}: {exc}")
         return 1
     queue.prune_deliveries(DELIVERY_MEMORY_S)
     stop = threading.Event()
@@ -46,7 +45,7 @@ def run_server(config: BotConfig, options: ServeOptions) -> int:
         try:
             suggester = load_suggester()  # fail at start, not on the first delivery
         except (BundleError, SuggesterError) as exc:
-            click.echo(f"::error::speedhints: {exc}")
+            annotate.error(str(exc))
             return 1
         for _ in range(options.workers):
             worker = Worker(queue, config, suggester, WorkerOptions(poll_s=options.poll_s))

@@ -6,11 +6,13 @@ torch or the training stack; each command module keeps its own heavy imports ins
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import click
 
 from speedhints import __version__
+from speedhints.extras import missing_extra
 from speedhints.lazy import LazyGroup
 
 # command name -> "module:attribute" of a click.Command; each part registers its own line here.
@@ -36,8 +38,16 @@ def group() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI in-process and return its exit code (tests call this; the console script wraps it)."""
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        rv = group.main(args=list(argv) if argv is not None else None, prog_name="speedhints", standalone_mode=False)
+        rv = group.main(args=args, prog_name="speedhints", standalone_mode=False)
+    except ImportError as exc:
+        # An optional dependency imported below the command (see speedhints.extras): one line, not a traceback.
+        line = missing_extra(exc, _command_path(args))
+        if line is None:
+            raise
+        click.echo(f"error: {line}", err=True)
+        return 2
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
@@ -48,6 +58,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     # Commands return their exit code; a command that returns nothing succeeded.
     return rv if isinstance(rv, int) else 0
+
+
+def _command_path(args: Sequence[str]) -> str:
+    """``speedhints train`` or ``speedhints data stats`` from the leading words of the command line."""
+    words = ["speedhints"]
+    for arg in args:
+        if arg.startswith("-") or len(words) == 3:
+            break
+        words.append(arg)
+        if arg not in ("data", "bench"):  # the two groups of subcommands
+            break
+    return " ".join(words)
 
 
 def console_main() -> None:

@@ -6,6 +6,8 @@ import importlib
 
 import click
 
+from speedhints.extras import missing_extra
+
 
 class LazyGroup(click.Group):
     """``lazy_commands`` maps a command name to "module:attribute" of a click.Command."""
@@ -24,7 +26,7 @@ class LazyGroup(click.Group):
             try:
                 command = self.get_command(ctx, name)
             except ImportError as exc:
-                rows.append((name, f"(unavailable: {exc})"))
+                rows.append((name, f"(unavailable: {missing_extra(exc) or exc})"))
                 continue
             if command is not None and not command.hidden:
                 rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))

@@ -3,8 +3,9 @@
 The key hashes everything the model's answer depends on: the model's identity (its manifest), top-k, the
 region's qualified name and its exact text. Line numbers are stored relative to the region, so moving a
 function (code added above it) still hits. Hints are cached before filtering (min-score, disabled latents,
-ignore comments), so changing those settings never needs the model again. A broken or unwritable cache is a
-miss, never an error.
+ignore comments), so changing those settings never needs the model again. With them, the entry keeps what the
+runtime dropped in that region and why, so ``--explain`` and the run's ``dropped`` totals read the same from a warm
+cache as from a cold one. A broken or unwritable cache is a miss, never an error.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,9 @@ from speedhints.model_export.atlas import LatentPrecision
 from speedhints.model_export.hints import Hint
 
 CACHE_ENV = "SPEEDHINTS_CACHE_DIR"
-FORMAT = 2  # bump when the stored shape changes: old entries then simply miss (2: measured replaces expected_speedup)
+# Bump when the stored shape changes: old entries then simply miss (2: measured replaces expected_speedup;
+# 3: each region's drops are stored too).
+FORMAT = 3
 
 
 def default_cache_dir(git_dir: Path | None) -> Path:
@@ -51,22 +55,33 @@ class HintCache:
 
     def get(self, key: str, path: str, region_start: int) -> list[Hint] | None:
         """The cached hints for ``key``, placed at ``region_start`` in ``path``; None on a miss."""
+        entry = self.get_entry(key, path, region_start)
+        return None if entry is None else entry[0]
+
+    def get_entry(self, key: str, path: str, region_start: int) -> tuple[list[Hint], dict[str, int], str] | None:
+        """(hints, dropped: reason -> count, detail of a region reason) for ``key``; None on a miss."""
         if self.directory is None:
             return None
         try:
             stored = json.loads(self._file(key).read_text(encoding="utf-8"))
-            hints = [_from_stored(item, path, region_start) for item in stored]
-        except (OSError, ValueError, TypeError, KeyError):
+            hints = [_from_stored(item, path, region_start) for item in stored["hints"]]
+            dropped = {str(k): int(v) for k, v in stored["dropped"].items()}
+            detail = str(stored.get("detail", ""))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             self.misses += 1
             return None
         self.hits += 1
-        return hints
+        return hints, dropped, detail
 
-    def put(self, key: str, hints: list[Hint], region_start: int) -> None:
+    def put(
+        self, key: str, hints: list[Hint], region_start: int, dropped: Mapping[str, int] | None = None, detail: str = ""
+    ) -> None:
         if self.directory is None:
             return
         target = self._file(key)
-        payload = json.dumps([_to_stored(h, region_start) for h in hints])
+        payload = json.dumps(
+            {"hints": [_to_stored(h, region_start) for h in hints], "dropped": dict(dropped or {}), "detail": detail}
+        )
         tmp: str | None = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

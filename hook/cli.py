@@ -3,6 +3,9 @@
 Exit codes: 0 (hints are advice), 1 with --fail-on-hints when a hint is shown, 2 for usage errors, a bad
 configuration, or a missing or broken model bundle (one line on stderr, never a traceback).
 
+``--explain`` / ``-v`` says for every region why it shows what it shows (render.verdict); the JSON output always
+totals what the runtime dropped, by reason. A run longer than a second shows progress on stderr if it is a terminal.
+
 Configuration (every key optional; command-line flags override)::
 
     [tool.speedhints]
@@ -31,9 +34,9 @@ from speedhints.hook import suggester as suggester_factory
 from speedhints.hook.cache import HintCache, default_cache_dir
 from speedhints.hook.config import ConfigError, find_pyproject, load_config
 from speedhints.hook.diffs import DiffError
-from speedhints.hook.engine import CheckResult, FileToCheck, Skipped, run_check
+from speedhints.hook.engine import CheckResult, FileToCheck, Progress, Skipped, run_check
 from speedhints.hook.git import GitError, GitRepo
-from speedhints.hook.render import FORMATS, render_github, render_json, render_text, stop_message
+from speedhints.hook.render import FORMATS, render_explain, render_github, render_json, render_text, stop_message
 from speedhints.hook.selection import SelectionError, excluded, load_all, select
 from speedhints.model_export.bundle import BundleError
 
@@ -45,6 +48,13 @@ from speedhints.model_export.bundle import BundleError
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--fail-on-hints", is_flag=True, help="Exit 1 when any hint is shown.")
+@click.option(
+    "--explain",
+    "-v",
+    "explain",
+    is_flag=True,
+    help="Say, for every region, why it shows what it shows (text: after the hints; json: an 'explain' list).",
+)
 @click.option("--top-k", type=int, default=None, help="Hints asked of the model per function [config: top-k].")
 @click.option("--min-score", type=float, default=None, help="Hide hints scored lower [config: min-score].")
 @click.option(
@@ -72,6 +82,7 @@ def check(
     fmt: str,
     color: str,
     fail_on_hints: bool,
+    explain: bool,
     top_k: int | None,
     min_score: float | None,
     min_precision: float | None,
@@ -117,13 +128,14 @@ def check(
             model,
             cache,
             started=started,
+            progress=_progress_printer(started) if sys.stderr.isatty() else None,
         )
     except (ConfigError, BundleError, GitError, DiffError, SelectionError) as exc:
         click.echo(f"speedhints: {exc}", err=True)
         return 2
     # Unreadable files first, in the order they were named; the others were still checked.
     result.skipped[:0] = [Skipped(item.wanted.path, item.problem or "") for item in loaded if item.text is None]
-    _print(result, fmt, _use_color(color), config.time_budget)
+    _print(result, fmt, _use_color(color), config.time_budget, explain)
     return 1 if fail_on_hints and result.hints else 0
 
 
@@ -133,9 +145,22 @@ def _use_color(choice: str) -> bool:
     return choice == "always"
 
 
-def _print(result: CheckResult, fmt: str, color: bool, budget: float) -> None:
+def _progress_printer(started: float, after: float = 1.0) -> Progress:
+    """Progress on the terminal (stderr) once a run has taken ``after`` seconds; the line is erased at the end."""
+
+    def show(done: int, total: int) -> None:
+        if time.monotonic() - started < after:
+            return
+        end = "\r\x1b[K" if done >= total else ""  # erase the line when done: the output follows
+        sys.stderr.write(f"\rspeedhints: {done}/{total} regions checked{end}")  # not click.echo: it strips \x1b
+        sys.stderr.flush()
+
+    return show
+
+
+def _print(result: CheckResult, fmt: str, color: bool, budget: float, explain: bool) -> None:
     if fmt == "json":
-        click.echo(render_json(result, budget))
+        click.echo(render_json(result, budget, explain))
         return
     if fmt == "github":
         out = render_github(result, budget)
@@ -149,3 +174,5 @@ def _print(result: CheckResult, fmt: str, color: bool, budget: float) -> None:
         click.echo(out, color=color)
     if result.stopped:
         click.echo(stop_message(result, budget), err=True)
+    if explain:
+        click.echo(("\n" if out else "") + render_explain(result))

@@ -1,13 +1,16 @@
 """The hook's core, with no git and no terminal: files + changed lines -> filtered, ranked hints.
 
 For every region a change touches it asks the cache, then (within the time budget) the model; then it drops
-what the user asked not to see (min-score, disabled latents, ``# speedhints: ignore`` comments).
+what the user asked not to see (min-score, disabled latents, ``# speedhints: ignore`` comments). Every region
+gets a RegionReport (shown, hidden by which setting, dropped by the runtime and why, unchecked), which is what
+``--explain`` prints and the JSON's ``dropped`` totals.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -15,6 +18,7 @@ from speedhints.hook.cache import HintCache, region_key
 from speedhints.hook.config import HookConfig
 from speedhints.hook.regions import Region, ignore_comments, silences, source_lines, touched_regions
 from speedhints.hook.suggester import LoadedSuggester
+from speedhints.model_export.accounting import TIME_BUDGET, ReportingSuggester
 from speedhints.model_export.bundle import BundleError
 from speedhints.model_export.hints import Hint, LineRange
 from speedhints.model_export.source import parse_python
@@ -34,6 +38,23 @@ class Skipped:
 
 
 @dataclass
+class RegionReport:
+    """What happened to one region, for ``--explain``: the answer to "why was nothing shown here?"."""
+
+    path: str
+    name: str
+    start: int
+    end: int
+    checked: bool = True  # False: the time budget ran out before the model saw it
+    from_cache: bool = False
+    shown: int = 0  # hints shown
+    hidden: Counter[str] = field(default_factory=Counter)  # hints the model gave that the settings hid, by why
+    dropped: Counter[str] = field(default_factory=Counter)  # what the runtime dropped, by reason key
+    failed: str = ""  # the model raised on this region (one line)
+    detail: str = ""  # of a region reason, e.g. "312 tokens, the model reads at most 256"
+
+
+@dataclass
 class CheckResult:
     hints: list[Hint] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -41,10 +62,26 @@ class CheckResult:
     from_cache: int = 0  # of those, answered by the cache
     unchecked: int = 0  # left out because the time budget ran out
     seconds: float = 0.0
+    reports: list[RegionReport] = field(default_factory=list)  # one per region, in file order
 
     @property
     def stopped(self) -> bool:
         return self.unchecked > 0
+
+    @property
+    def dropped(self) -> Counter[str]:
+        """What the runtime dropped in this run, by reason (cached regions included: the cache keeps it)."""
+        return total_dropped_by_region(self.reports)
+
+
+def total_dropped_by_region(reports: Iterable[RegionReport]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for report in reports:
+        total.update(report.dropped)
+    return total
+
+
+Progress = Callable[[int, int], None]  # (regions done, regions in the run so far)
 
 
 def run_check(
@@ -55,57 +92,179 @@ def run_check(
     *,
     started: float | None = None,
     clock: Callable[[], float] = time.monotonic,
+    progress: Progress | None = None,
 ) -> CheckResult:
-    """Hints for ``files``. BundleError propagates (the bundle is broken: the caller exits 2)."""
+    """Hints for ``files``. BundleError propagates (the bundle is broken: the caller exits 2).
+
+    Per file: every touched region the cache cannot answer goes to the model in one call (a runtime that can
+    ``report`` batches them and accounts for each; any other Suggester is asked region by region). The time
+    budget is checked before each file, region and batch, and whatever it leaves out is counted as unchecked.
+    """
     started = clock() if started is None else started
+    deadline = started + config.time_budget if config.time_budget else None
+
+    def spent() -> bool:
+        return deadline is not None and clock() >= deadline
+
     result = CheckResult()
+    done = 0
     for item in files:
         tree = parse_python(item.text)  # validated (and parsed) when the file was read: this is a cache hit
         lines = source_lines(item.text)
         ignores = ignore_comments(item.text)
+        pending: list[tuple[Region, str, RegionReport]] = []
         for region in touched_regions(tree, item.changed):
             result.regions += 1
+            report = RegionReport(item.path, region.name, region.start, region.end)
+            result.reports.append(report)
             key = region_key(model.identity, config.top_k, region.name, region.text(lines))
-            hints = cache.get(key, item.path, region.start)
-            if hints is not None:
-                result.from_cache += 1
-            elif config.time_budget and clock() - started >= config.time_budget:
-                result.unchecked += 1  # keep going: later regions may still be answered by the cache
+            entry = cache.get_entry(key, item.path, region.start)
+            if entry is None:
+                pending.append((region, key, report))
                 continue
+            result.from_cache += 1
+            report.from_cache = True
+            report.dropped.update(entry[1])
+            report.detail = entry[2]
+            _show(result, entry[0], region, report, config, ignores)
+            done += 1
+        if not pending:
+            continue
+        if spent():
+            for _, _, report in pending:
+                _unchecked(result, report)
+            continue
+        before = done
+
+        def advance(n: int, total: int = result.regions) -> None:  # n more of this file's pending regions done
+            nonlocal done
+            done += n
+            if progress is not None:
+                progress(done, total)
+
+        answers = _ask_model(model, item, [r for r, _, _ in pending], config.top_k, deadline, clock, advance, spent)
+        done = before + len(pending)
+        failures: set[str] = set()
+        for (region, key, report), answer in zip(pending, answers, strict=True):
+            if answer is None:
+                _unchecked(result, report)
+            elif isinstance(answer, str):
+                report.failed = answer
+                if answer not in failures:  # one line per failure, however many regions it cost
+                    failures.add(answer)
+                    n = answers.count(answer)
+                    where = region.name if n == 1 else f"{n} regions"
+                    result.skipped.append(Skipped(item.path, f"model failed on {where}: {answer}"))
             else:
-                try:
-                    hints = _ask_model(model, item, region, config.top_k)
-                except BundleError:
-                    raise
-                except Exception as exc:  # a model failure on one region must not hide the others' hints
-                    result.skipped.append(Skipped(item.path, f"model failed on {region.name}: {_one_line(exc)}"))
-                    continue
-                cache.put(key, hints, region.start)
-            result.hints.extend(h for h in hints if _shown(h, region, config, ignores))
+                hints, dropped, report.detail = answer
+                cache.put(key, hints, region.start, dropped, report.detail)
+                report.dropped.update(dropped)
+                _show(result, hints, region, report, config, ignores)
+        if progress is not None:
+            progress(done, result.regions)
     result.hints = _ranked(result.hints)
     result.seconds = clock() - started
     return result
 
 
-def _ask_model(model: LoadedSuggester, item: FileToCheck, region: Region, top_k: int) -> list[Hint]:
-    hints = model.get().suggest(item.path, item.text, [(region.start, region.end)], top_k=top_k)
+# Per region: (hints, dropped by reason, detail), None when the time budget left it unchecked, or why the model
+# failed.
+Answer = tuple[list[Hint], dict[str, int], str] | None | str
+
+
+def _ask_model(
+    model: LoadedSuggester,
+    item: FileToCheck,
+    regions: Sequence[Region],
+    top_k: int,
+    deadline: float | None,
+    clock: Callable[[], float],
+    progress: Callable[[int], None],
+    spent: Callable[[], bool],
+) -> list[Answer]:
+    suggester = model.get()
+    if isinstance(suggester, ReportingSuggester):
+        try:
+            got = suggester.report(
+                item.path,
+                item.text,
+                [(r.start, r.end) for r in regions],
+                top_k=top_k,
+                deadline=deadline,
+                clock=clock,
+                progress=progress,
+            )
+        except BundleError:
+            raise
+        except Exception as exc:  # a model failure on one file must not hide the other files' hints
+            return [_one_line(exc)] * len(regions)
+        answers: list[Answer] = []
+        for region in regions:
+            outcome = got.regions.get((region.start, region.end))
+            if outcome is not None and outcome.dropped.get(TIME_BUDGET):
+                answers.append(None)
+            else:
+                found = (dict(outcome.dropped), outcome.detail) if outcome else ({}, "")
+                answers.append((_inside(got.hints, region, item.path), *found))
+        return answers
+    answers = []
+    for region in regions:  # a plain Suggester: one call per region, the budget checked before each
+        if spent():
+            answers.append(None)
+            continue
+        try:
+            hints = suggester.suggest(item.path, item.text, [(region.start, region.end)], top_k=top_k)
+        except BundleError:
+            raise
+        except Exception as exc:  # a model failure on one region must not hide the others' hints
+            answers.append(_one_line(exc))
+            continue
+        answers.append((_inside(hints, region, item.path), {}, ""))
+        progress(1)
+    return answers
+
+
+def _inside(hints: Iterable[Hint], region: Region, path: str) -> list[Hint]:
     # Only hints inside the region belong to it (and to its cache entry); name the file as the user does.
     return [
-        dataclasses.replace(h, path=item.path)
-        for h in hints
-        if region.start <= h.start_line <= h.end_line <= region.end
+        dataclasses.replace(h, path=path) for h in hints if region.start <= h.start_line <= h.end_line <= region.end
     ]
 
 
-def _shown(hint: Hint, region: Region, config: HookConfig, ignores: dict[int, frozenset[str] | None]) -> bool:
-    if hint.score < config.min_score or config.is_disabled(hint.latent, hint.label):
-        return False
+def _unchecked(result: CheckResult, report: RegionReport) -> None:
+    result.unchecked += 1  # keep going: later regions may still be answered by the cache
+    report.checked = False
+
+
+def _show(
+    result: CheckResult,
+    hints: Iterable[Hint],
+    region: Region,
+    report: RegionReport,
+    config: HookConfig,
+    ignores: dict[int, frozenset[str] | None],
+) -> None:
+    for hint in hints:
+        why = _hidden(hint, region, config, ignores)
+        if why:
+            report.hidden[why] += 1
+        else:
+            report.shown += 1
+            result.hints.append(hint)
+
+
+def _hidden(hint: Hint, region: Region, config: HookConfig, ignores: dict[int, frozenset[str] | None]) -> str:
+    """Why the user's settings hide ``hint`` ("" when it is shown)."""
+    if hint.score < config.min_score:
+        return "min-score"
+    if config.is_disabled(hint.latent, hint.label):
+        return "disabled latent"
     # A comment on a function's header silences the whole function; elsewhere, the hints touching its line.
     lines = range(region.start, region.header_end + 1) if region.is_function else range(0)
     for line in (*lines, *range(hint.start_line, hint.end_line + 1)):
         if line in ignores and silences(ignores[line], hint.latent, hint.label):
-            return False
-    return True
+            return "ignore comment"
+    return ""
 
 
 def _ranked(hints: list[Hint]) -> list[Hint]:

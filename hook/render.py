@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from speedhints.hook.engine import CheckResult
+from speedhints.hook.engine import CheckResult, RegionReport
+from speedhints.model_export.accounting import BELOW_PRECISION, REGION_REASONS, UNCHANGED, dropped_json
 from speedhints.model_export.hints import Hint
 
 FORMATS = ("text", "json", "github")
@@ -58,7 +59,7 @@ def _color_diff_line(line: str) -> str:
     return line
 
 
-def render_json(result: CheckResult, budget: float) -> str:
+def render_json(result: CheckResult, budget: float, explain: bool = False) -> str:
     payload: dict[str, Any] = {
         "version": 2,  # 2: a hint's "measured" record and "record" text replace "expected_speedup"
         "hints": [_hint_json(h) for h in result.hints],
@@ -68,8 +69,75 @@ def render_json(result: CheckResult, budget: float) -> str:
         "unchecked": result.unchecked,
         "stopped": result.stopped,
         "time_budget": budget,
+        "dropped": dropped_json(result.dropped),
     }
+    if explain:
+        payload["explain"] = [_report_json(r) for r in result.reports]
     return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+def _report_json(report: RegionReport) -> dict[str, Any]:
+    return {
+        "path": report.path,
+        "function": report.name,
+        "line": report.start,
+        "end_line": report.end,
+        "checked": report.checked,
+        "from_cache": report.from_cache,
+        "shown": report.shown,
+        "hidden": dropped_json(report.hidden),
+        "dropped": dropped_json(report.dropped),
+        "failed": report.failed or None,
+        "verdict": verdict(report),
+    }
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in dropped_json(counts).items())
+
+
+def verdict(report: RegionReport) -> str:
+    """Why this region shows what it shows, in one line: tells "nothing to improve" from "the model is unsure"."""
+    if not report.checked:
+        return "not checked: time budget exhausted"
+    if report.failed:
+        return f"model failed: {report.failed}"
+    dropped = dict(report.dropped)
+    if report.shown:
+        hidden = f"; {sum(report.hidden.values())} hidden ({_counts(dict(report.hidden))})" if report.hidden else ""
+        return f"{report.shown} hint{'s' if report.shown > 1 else ''} shown{hidden}"
+    if report.hidden:
+        return f"nothing shown: hidden by your settings ({_counts(dict(report.hidden))})"
+    region = [r for r in REGION_REASONS if dropped.get(r)]
+    if region:
+        return f"nothing shown: {region[0]}" + (f" ({report.detail})" if report.detail else "")
+    unchanged = {k: v for k, v in dropped.items() if k in UNCHANGED}
+    unsure = {k: v for k, v in dropped.items() if k == BELOW_PRECISION}
+    refused = {k: v for k, v in dropped.items() if k not in UNCHANGED and k != BELOW_PRECISION}
+    if not dropped:
+        return "nothing shown: the model gave no hint"
+    if not refused and not unsure:
+        return f"nothing shown: nothing to improve, no latent changed the code ({_counts(unchanged)})"
+    if not refused:
+        return f"nothing shown: the model is unsure ({_counts({**unsure, **unchanged})})"
+    others = f"; {_counts({**unsure, **unchanged})}" if unsure or unchanged else ""
+    return f"nothing shown: every candidate that changed the code was refused ({_counts(refused)}{others})"
+
+
+def render_explain(result: CheckResult) -> str:
+    """One line per region (``path:start-end name: verdict``), then the run's totals."""
+    lines = []
+    for r in result.reports:
+        cached = " [cache]" if r.from_cache else ""
+        lines.append(f"{r.path}:{r.start}-{r.end} {r.name}: {verdict(r)}{cached}")
+    total = (
+        f"speedhints: {result.regions} region{'s' if result.regions != 1 else ''} "
+        f"({result.from_cache} from the cache, {result.unchecked} not checked), {len(result.hints)} "
+        f"hint{'s' if len(result.hints) != 1 else ''} shown"
+    )
+    dropped = _counts(dict(result.dropped))
+    lines.append(total + (f"; dropped: {dropped}" if dropped else ""))
+    return "\n".join(lines)
 
 
 def _hint_json(hint: Hint) -> dict[str, Any]:

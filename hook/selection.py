@@ -20,6 +20,9 @@ from speedhints.model_export.hints import LineRange
 from speedhints.model_export.source import BadInput
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+# Folders a named directory's walk never enters (as ruff's defaults): tool state, environments, build output.
+SKIPPED_DIRS = frozenset({"__pycache__", "__pypackages__", "node_modules", "site-packages", "venv", "buck-out",
+                          "_build", "build", "dist"})  # fmt: skip
 
 
 class SelectionError(RuntimeError):
@@ -42,17 +45,21 @@ class Loaded:
 
 
 def select(repo: GitRepo | None, files: Sequence[str], *, whole: bool, diff_ref: str | None, cwd: Path) -> list[Wanted]:
+    if files:
+        files = expand_named(files)
+        if not files:
+            return []  # only folders without Python files were named: not "nothing named, check everything"
     if whole:
         if files:
             return [Wanted(name, _repo_path(repo, name), None, None) for name in files]
         if repo is None:
-            raise SelectionError("not inside a git repository: name the FILES to check")
+            raise SelectionError("not inside a git repository: name the FILES or folders to check")
         return [Wanted(_display(repo, rel, cwd), rel, None, None) for rel in repo.tracked_python_files()]
     if repo is None:
         if diff_ref is not None:
             raise SelectionError("--diff needs a git repository")
         if not files:
-            raise SelectionError("not inside a git repository: name the FILES to check, or use --all")
+            raise SelectionError("not inside a git repository: name the FILES or folders to check")
         return [Wanted(name, None, None, None) for name in files]
     if diff_ref is not None:
         changes, rev = repo.changes_since(diff_ref), right_side(diff_ref)
@@ -73,6 +80,28 @@ def select(repo: GitRepo | None, files: Sequence[str], *, whole: bool, diff_ref:
             wanted.append(Wanted(name, rel, None, None))  # named, nothing staged: the whole file
         # with --diff, a named file the range did not touch has nothing to check
     return wanted
+
+
+def expand_named(names: Sequence[str]) -> list[str]:
+    """Named paths as files: a folder becomes the Python files under it; a name that does not exist is an error
+    (a mistyped path must not pass as "no hints")."""
+    files: list[str] = []
+    for name in names:
+        if os.path.isdir(name):
+            files.extend(_python_files_under(name))
+        elif os.path.lexists(name):
+            files.append(name)
+        else:
+            raise SelectionError(f"{name}: no such file or directory")
+    return list(dict.fromkeys(files))  # a file reached twice (named and inside a named folder) is checked once
+
+
+def _python_files_under(folder: str) -> list[str]:
+    found: list[str] = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+        found.extend(os.path.join(root, n) for n in sorted(names) if n.endswith(PYTHON_SUFFIXES))
+    return found
 
 
 def excluded(wanted: Wanted, globs: Sequence[str]) -> bool:

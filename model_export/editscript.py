@@ -14,8 +14,8 @@ Replacement lines carry their indentation as INDENT/DEDENT relative to the neare
 hunk (the tokenizer's own layout markers), so a hunk deep in a loop costs no run of INDENTs. The encoder sees x
 *marked*: its token ids with ``<L 0>`` in front and each NL replaced by the next line's token (``<L i>`` begins line
 i, ``<L n-1>`` marks the end), so the decoder points at a line by emitting the very token it reads there (the
-embeddings are tied), for one token more than the plain input. Line tokens are private-use characters appended to the tokenizer
-(``with_edit_tokens``): existing token ids do not move, so program-output models and bundles keep working.
+embeddings are tied), for one token more than the plain input. Line tokens are private-use characters appended to
+the tokenizer (``with_edit_tokens``): existing token ids do not move, so program-output models and bundles keep working.
 
 Granularity, measured on the 17,393 real pairs of training/corpus/pairs.tsv with the project's tokenizer
 (``python benchmarks/bench_editscript.py``; figures are tokens the decoder must produce per target, EOS included):
@@ -31,14 +31,15 @@ Granularity, measured on the 17,393 real pairs of training/corpus/pairs.tsv with
     tokens       39.6    35    69   115           0.727x         0.476x    96.8 %           318           7 / 12
 
 Every target of every pair fits the ``cpu`` preset's 256 tokens, so representability does not decide. Lines,
-because: (1) token hunks are shorter (35 tokens at the median against 41) but need 3.5x as many hunks (14 pointers to get exactly
-right instead of 4) into 318 positions instead of 53 lines, and a hunk that cuts through a line cannot be laid on the
-user's own source lines (item 5: lines outside a hunk stay the user's, comments included; the bot's suggestion
-blocks replace whole lines); (2) statements (a changed ``for`` header replaces its whole body) are longer than lines
-and buy nothing, since canonical code already has one simple statement per line. The real pairs being rewrites, an
-edit script of one is only 17 % shorter than the program: the decode saving comes from models that learn local
-edits (synthetic pairs, issue 14 item 3) and from "no change" costing one token. Line tokens: 129 (``<L 0>`` ..
-``<L 128>``): the corpus needs 53; a 300-token region at the corpus's 5.2 tokens per line is ~58 lines.
+because: (1) token hunks are shorter (35 tokens at the median against 41) but need 3.5x as many hunks (14 pointers
+to get exactly right instead of 4) into 318 positions instead of 53 lines, and a hunk that cuts through a line
+cannot be laid on the user's own source lines (item 5: lines outside a hunk stay the user's, comments included; the
+bot's suggestion blocks replace whole lines); (2) statements (a changed ``for`` header replaces its whole body) are
+longer than lines and buy nothing, since canonical code already has one simple statement per line. The real pairs
+being rewrites, an edit script of one is only 17 % shorter than the program: the decode saving comes from models
+that learn local edits (synthetic pairs, issue 14 item 3) and from "no change" costing one token. Line tokens: 129
+(``<L 0>`` .. ``<L 128>``): the corpus needs 53; a 300-token region at the corpus's 5.2 tokens per line is ~58
+lines.
 
 No torch here: training and the runtime both import this module.
 """

@@ -11,7 +11,7 @@ No torch here: this runs in the hook and the bot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,14 +81,25 @@ class Seq2SeqRunner:
 
     # ----------------------------------------------------------------------------------------------------------
     def greedy(self, sources: Sequence[Sequence[int]], z: np.ndarray, max_new: int | Sequence[int] | None = None,
-               stats: DecodeStats | None = None) -> list[list[int]]:
-        """Plain greedy with the KV cache, one token per decoder call: each row's ids without BOS/EOS."""
+               stats: DecodeStats | None = None, stop_at: int | None = None,
+               stop: Callable[[int, list[int]], bool] | None = None) -> list[list[int]]:
+        """Plain greedy with the KV cache, one token per decoder call: each row's ids without BOS/EOS.
+
+        ``stop(row, out)`` is asked each time a row emits ``stop_at`` (e.g. the end of a line); True ends that
+        row there, as if it had reached EOS (the caller knows which rows it stopped).
+        """
         st = self._start(sources, z, max_new, stats)
         while st.active.size:
             nxt = self.step(st, st.last[:, None], st.lengths[:, None])  # (B, 1)
             st.past_mask[:, -1] = True
             st.lengths += 1
             st.take(nxt[:, :1], np.zeros(st.active.size, dtype=I64), self.spec.eos_id)
+            if stop is not None:
+                for i in np.flatnonzero((nxt[:, 0] == stop_at) & ~st.done).tolist():
+                    row = int(st.active[i])
+                    if stop(row, st.out[row]):
+                        st.done[i] = True
+                        st.finished_since_shrink += 1
             st.shrink()
         return st.out
 

@@ -11,27 +11,69 @@ and outside them it can hallucinate a different program. A speed hint must be th
 - **No new effects**: no kind of effect the input did not have: reading stdin (input(), sys.stdin), writing output
   (print, sys.stdout/stderr), files and processes (open, os.remove, os.system...), dynamic code (eval, exec,
   compile, __import__), exiting. Swapping input() for sys.stdin.readline is a speed edit; adding I/O is not.
-- **No new undefined names**: every name the suggestion reads is bound somewhere in it, a builtin, or already
-  read unbound by the input (a global of the file): a model that renames a loop variable and keeps reading the old
-  name has broken the code, whatever else it does.
+- **No name read before it is bound**: every name the suggestion reads is bound on every path before the read
+  (flow.py: parameters, earlier assignments, loop targets, imports, ``with``/``except`` targets, comprehension
+  targets), a builtin, or read unbound by the input too (then the file around the region provides it): a model
+  that drops ``best = 0`` and keeps ``best = min(best, x)`` has broken the code, whatever else it does.
+- **It compiles** where it will live: ``break`` outside a loop, ``return`` at module level, ``nonlocal`` without
+  an enclosing function parse but do not compile.
+- **No runaway constants** (constants.py): ``range(2 ** 50001)``, ``5 ** 5 ** 5 ** 5``, ``'a' * 10 ** 12``, folded
+  with a size bound, never evaluated unbounded.
+- **No type errors** (typecheck.py): operations a cheap local type inference shows Python refuses (``str + int``,
+  ``list += int``, indexing an int, ``list >= str``, ``range(n / 2)``).
 - **No number used as a container**: a name whose every assignment is a number (``seen = 0``, ``seen += 1``,
   ``seen = len(xs)``) must
   not be searched (``x in seen``), indexed, iterated or have methods called (``seen.append``) where the input did
   not do so: the model swapped a list for a counter and kept the list's uses.
+- **What an edit leaves alone** (kept.py): the module's or class's exported names and ``__all__``, constants'
+  values, docstrings, and comments on the statements the edit does not change.
 - **Something to speed up**: a region of only imports, docstrings and ``pass`` gets no hint.
 
-Returns the reason a suggestion is refused (a short phrase; the runtime counts them), or None when it may be shown.
+Each finding of the flow, constant and type checks counts only if the input does not have it too: the edit must
+not add it (and a false alarm on the input cannot silence every edit of it).
+
+Returns the reason a suggestion is refused, ``"<key>"`` or ``"<key>: <detail>"`` with the key one of
+``REFUSAL_KEYS`` (the runtime and the hook count refusals by ``why.split(":")[0]``), or None when it may be shown.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import functools
+import warnings
+from dataclasses import dataclass
 
+from speedhints.model_export.constants import runaway as runaway_constants
+from speedhints.model_export.flow import UnboundRead, unbound_reads
+from speedhints.model_export.kept import changed_exports, deleted_comments, deleted_docstrings, rewritten_constants
 from speedhints.model_export.similarity import code_tokens, rouge_n
 from speedhints.model_export.source import parse_python, parse_quietly
+from speedhints.model_export.typecheck import type_errors
 
-RULES_VERSION = 5  # bump when the checks change: cached hints were filtered by the old ones
+RULES_VERSION = 6  # bump when the checks change: cached hints were filtered by the old ones
+# Every reason a candidate is not shown, by key, with what it means. The first four come from the runtime
+# (runtime.py: the precision gate, then ``_checked``) before these checks run; the rest from ``refusal`` below, in
+# the order it tries them.
+REFUSAL_KEYS: dict[str, str] = {
+    "below precision": "the latent's measured precision lower bound is under min_precision (not decoded)",
+    "no change": "the model gave the input back",
+    "only names or layout": "the candidate differs from the input only in names or layout",
+    "does not parse": "the candidate is not valid Python (or is nested too deeply to check)",
+    "compile error": "it parses but Python will not compile it (break outside a loop, return at module level...)",
+    "nothing to speed up": "the region holds only imports, docstrings and pass",
+    "a rewrite, not an edit": "too little of the input is left: another program, not an edit of this one",
+    "changes the function's interface": "a different name, parameters or decorators, or code added around it",
+    "changes exports": "a module-level name removed, a class-level name added or removed, or __all__ changed",
+    "new effect": "a kind of effect the input did not have (I/O, files, processes, dynamic code, exiting)",
+    "undefined name": "it reads a name that some path has not bound (NameError or UnboundLocalError)",
+    "runaway constant": "a literal expression past the size bounds (range(2 ** 50001), 'a' * 10 ** 12)",
+    "number as container": "a name only ever given numbers is searched, indexed, iterated or has methods called",
+    "type error": "an operation the inferred types make impossible (str + int, list += int, int[...])",
+    "rewrites a constant": "a module or class constant gets another value, or only a literal's value changes",
+    "deletes docstring": "a docstring of the input is gone",
+    "deletes comment": "a comment on a statement the edit does not change is gone",
+}
 MIN_SIMILARITY = 0.38  # ROUGE-2 F1 (see above)
 SIMILARITY_N = 2
 # A called builtin or an attribute anywhere -> the kind of effect it has.
@@ -43,32 +85,141 @@ EFFECT_ATTRS = {"stdin": "reads stdin", "stdout": "writes output", "stderr": "wr
                 "unlink": "touches files", "rmtree": "touches files"}  # fmt: skip
 
 
-def refusal(original: str, suggestion: str, canonical_in: str, canonical_out: str) -> str | None:
-    """Why ``suggestion`` (user names, parses) must not be shown as an edit of ``original``; None if it may."""
+def refusal(original: str, suggestion: str, canonical_in: str, canonical_out: str, *,
+            region: str = "<module>") -> str | None:
+    """Why ``suggestion`` (user names, parses) must not be shown as an edit of ``original``; None if it may.
+
+    ``region`` is the region's name (runtime regions: "<module>", a class name for class-level statements, the
+    function's name): it tells a class body from a module. The reason is ``"<key>"`` or ``"<key>: <detail>"``,
+    the key one of REFUSAL_KEYS."""
     try:
         # The region's tree is asked for once per candidate: remembered. A candidate is parsed once, quietly.
         before, after = parse_python(original), parse_quietly(suggestion)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return "does not parse"
+    try:
+        return _refusal(original, suggestion, canonical_in, canonical_out, region, before, after)
+    except RecursionError:  # the checks walk trees recursively; code this deep is not a hint anyone can read
+        return "does not parse: nested too deeply to check"
+
+
+def _refusal(original: str, suggestion: str, canonical_in: str, canonical_out: str, region: str,
+             before: ast.Module, after: ast.Module) -> str | None:
+    why = _compile_error(original, suggestion, before, after)
+    if why is not None:
+        return f"compile error: {why}"
     if not _has_work(before):
         return "nothing to speed up"
     if rouge_n(code_tokens(canonical_in), code_tokens(canonical_out), SIMILARITY_N) < MIN_SIMILARITY:
         return "a rewrite, not an edit"
     functions = [s for s in before.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)]
-    if len(before.body) == 1 and functions:
+    is_function = len(before.body) == 1 and bool(functions)
+    if is_function:
         if len(after.body) != 1 or not isinstance(after.body[0], ast.FunctionDef | ast.AsyncFunctionDef):
             return "changes the function's interface"
         if _interface(functions[0]) != _interface(after.body[0]):
             return "changes the function's interface"
+    else:
+        script = bool({"reads stdin", "writes output"} & _effects(before))
+        level = "class" if region != "<module>" else "script" if script else "module"
+        exports = changed_exports(before, after, level)
+        if exports:
+            return f"changes exports: {exports[0]}"
     added = _effects(after) - _effects(before)
     if added:
         return f"new effect: {sorted(added)[0]}"
-    undefined = _free_names(after) - _free_names(before)
+    facts = _input_facts(original)
+    undefined = _undefined(facts.unbound, after)
     if undefined:
-        return f"reads undefined name {sorted(undefined)[0]}"
+        return f"undefined name: {undefined}"
+    runaway = _new(runaway_constants(after), facts.runaway)
+    if runaway:
+        return f"runaway constant: {runaway}"
     misused = _numbers_as_containers(after) - _numbers_as_containers(before)
     if misused:
-        return f"uses number {sorted(misused)[0]} as a container"
+        return f"number as container: {sorted(misused)[0]}"
+    impossible = _new(type_errors(after), facts.type_errors)
+    if impossible:
+        return f"type error: {impossible}"
+    constants = rewritten_constants(before, after, top_level=not is_function)
+    if constants:
+        return f"rewrites a constant: {constants[0]}"
+    docstrings = deleted_docstrings(before, after)
+    if docstrings:
+        return f"deletes docstring: {docstrings[0]}"
+    comments = deleted_comments(original, before, suggestion, after)
+    if comments:
+        return f"deletes comment: {comments[0]}"
+    return None
+
+
+def _new(found: list[str], had: list[str]) -> str | None:
+    """The first of ``found`` that ``had`` does not list: the input's own findings are not the edit's doing (and a
+    false alarm on the input cannot refuse every edit of it)."""
+    old = set(had)
+    return next((f for f in found if f not in old), None)
+
+
+def _compile_error(original: str, suggestion: str, before: ast.Module, after: ast.Module) -> str | None:
+    """Why Python would not compile the suggestion where the region lives; None if it would.
+
+    A region (runtime regions: a function, or a run of module- or class-level statements) is compiled on its own
+    at column 0, which is its context as far as compiling goes: a def compiles the same anywhere, and ``return``,
+    ``break`` or ``await`` that are wrong at module level are wrong in a class body too. One thing does depend on
+    the file: ``from __future__`` must open it, so a future import the input did not have is refused. An input
+    that does not compile alone (something this reasoning missed) is not held against its suggestions."""
+    if _compiles(original) is not None:
+        return None
+    futures = {a.name for t in (before, after) for s in t.body if isinstance(s, ast.ImportFrom)
+               and s.module == "__future__" for a in s.names}
+    new_futures = futures - {a.name for s in before.body if isinstance(s, ast.ImportFrom)
+                             and s.module == "__future__" for a in s.names}
+    if new_futures:
+        return f"from __future__ import {sorted(new_futures)[0]} is not at the top of the file"
+    return _compiles(suggestion)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiles(code: str) -> str | None:
+    """The compiler's complaint (one line), or None. dont_inherit: this module's own future imports must not
+    change what compiles. CPython folds constants with its own size limits, so a runaway constant costs nothing."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(code, "<suggestion>", "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            return (exc.msg or "invalid syntax").splitlines()[0]
+        except (ValueError, RecursionError, MemoryError) as exc:
+            return (str(exc) or type(exc).__name__).splitlines()[0]
+    return None
+
+
+@dataclass(frozen=True)
+class _InputFacts:
+    unbound: list[UnboundRead]
+    runaway: list[str]
+    type_errors: list[str]
+
+
+@functools.lru_cache(maxsize=16)
+def _input_facts(original: str) -> _InputFacts:
+    """What the input itself has, found once per region (the runtime checks up to 64 candidates of each)."""
+    before = parse_python(original)
+    return _InputFacts(unbound_reads(before), runaway_constants(before), type_errors(before))
+
+
+def _undefined(provided: list[UnboundRead], after: ast.Module) -> str | None:
+    """A name the suggestion reads where some path has not bound it, that the input does not read so too.
+
+    Names the input reads without binding them come from around the region (globals of the file, other
+    functions): the context provides them. A local read before its binding is an error whatever the context
+    holds, so it is excused only if the input had the same local read."""
+    anywhere = {r.name for r in provided}
+    as_local = {r.name for r in provided if r.local}
+    for r in unbound_reads(after):
+        if (r.local and r.name not in as_local) or (
+                not r.local and r.name not in anywhere and r.name not in BUILTINS):
+            return str(r.name)
     return None
 
 
@@ -139,29 +290,6 @@ _NUMBER_ATTRS = frozenset(a for a in dir(0) + dir(0.0) if not a.startswith("_"))
 
 
 BUILTINS = frozenset(dir(builtins))
-
-
-def _free_names(tree: ast.Module) -> set[str]:
-    """Names read but bound nowhere in ``tree`` (flow- and scope-insensitive: an over-approximation of binding,
-    so only names that can never be bound here count)."""
-    read: set[str] = set()
-    bound: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bound.add(node.name)
-        elif isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
-            bound.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            bound.add(node.rest)
-        elif isinstance(node, ast.Global | ast.Nonlocal):
-            bound.update(node.names)
-    return read - bound - BUILTINS
 
 
 def _has_work(tree: ast.Module) -> bool:

@@ -88,13 +88,22 @@ def check_python3(text: str) -> None:
 
 
 def _max_depth(tree: ast.AST) -> int:
-    # Iterative so that a pathological tree cannot exhaust the Python stack here.
-    deepest = 0
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    # Level by level, so that a pathological tree cannot exhaust the Python stack here; children read from
+    # ``_fields`` inline rather than through ast.iter_child_nodes' generators: 0.46x the CPU on a 4.5 MB file
+    # (0.67 -> 0.31 s), which the hook pays before any of its time budget can help.
+    deepest = -1
+    level: list[ast.AST] = [tree]
+    while level:
+        deepest += 1
+        below: list[ast.AST] = []
+        for node in level:
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    below.extend(v for v in value if isinstance(v, ast.AST))
+                elif isinstance(value, ast.AST):
+                    below.append(value)
+        level = below
     return deepest
 
 

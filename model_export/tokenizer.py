@@ -66,15 +66,20 @@ def from_markers(text: str) -> str:
     lines: list[str] = []
     level = 0
     for chunk in text.split(NL):
-        stripped = chunk.lstrip(INDENT + DEDENT)
-        markers = chunk[: len(chunk) - len(stripped)]
-        level += markers.count(INDENT) - markers.count(DEDENT)
-        level = max(level, 0)  # a model may emit a stray DEDENT
-        if not stripped.strip() and not markers:
-            lines.append(stripped)
-        else:
-            lines.append(" " * (INDENT_WIDTH * level) + stripped)
+        line, level = _from_marker_line(chunk, level)
+        lines.append(line)
     return "\n".join(lines)
+
+
+def _from_marker_line(chunk: str, level: int) -> tuple[str, int]:
+    """One line of marker text (no NL) at indentation ``level`` -> (the line, the level after it)."""
+    stripped = chunk.lstrip(INDENT + DEDENT)
+    markers = chunk[: len(chunk) - len(stripped)]
+    level += markers.count(INDENT) - markers.count(DEDENT)
+    level = max(level, 0)  # a model may emit a stray DEDENT
+    if not stripped.strip() and not markers:
+        return stripped, level
+    return " " * (INDENT_WIDTH * level) + stripped, level
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -107,6 +112,9 @@ class CodeTokenizer:
         specials = {self.pad_id, self.bos_id, self.eos_id}
         kept = [int(i) for i in ids if int(i) not in specials]
         return from_markers(self.tokenizer.decode(kept, skip_special_tokens=False))
+
+    def line_decoder(self) -> LineDecoder:
+        return LineDecoder(self)
 
     def tokens(self, code: str) -> list[str]:
         """Human-readable pieces, for debugging and reports."""
@@ -148,6 +156,31 @@ class CodeTokenizer:
 
     def to_json(self) -> str:
         return str(self.tokenizer.to_str())
+
+
+class LineDecoder:
+    """``decode`` of a growing output, fed whole lines at a time (ids up to and including an NL token): decoding
+    the whole prefix again at every line end costs time quadratic in its length, this only the new line."""
+
+    def __init__(self, tokenizer: CodeTokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.specials = {tokenizer.pad_id, tokenizer.bos_id, tokenizer.eos_id}
+        self.consumed = 0  # ids of the output already decoded
+        self.level = 0
+        self.text = ""
+
+    def feed(self, out: Sequence[int]) -> str:
+        """The decoded text of ``out`` (the same output as before, grown, ending with an NL token)."""
+        kept = [int(i) for i in out[self.consumed :] if int(i) not in self.specials]
+        self.consumed = len(out)
+        raw = self.tokenizer.tokenizer.decode(kept, skip_special_tokens=False)
+        *complete, rest = raw.split(NL)
+        for chunk in complete:
+            line, self.level = _from_marker_line(chunk, self.level)
+            self.text += line + "\n"
+        if rest:  # fed mid-line after all: no longer incremental, decode from scratch
+            raise ValueError("LineDecoder.feed needs output that ends with an NL token")
+        return self.text
 
 
 _SPLIT = re.compile(rf"[{NL}{INDENT}{DEDENT}]| ?\b[vfcs]\d+\b")

@@ -60,6 +60,7 @@ def env(fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> di
         "SPEEDHINTS_SUGGESTER": "fakegithub.suggesters:load_suggester",
         "SPEEDHINTS_WRITE_PAUSE_S": "0",
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_ACTIONS": "true",  # as an Actions step: errors are ::error:: annotations on stdout
     }
     for k, v in values.items():
         monkeypatch.setenv(k, v)
@@ -392,6 +393,19 @@ def test_bad_input_is_one_error_line(
         monkeypatch.setenv(k, v)
     assert main(argv) == code
     assert capsys.readouterr().out == line + "\n"
+
+
+def test_outside_actions_errors_are_plain_lines_on_stderr(
+    fake: FakeGitHub, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue #16, item 7: the ::error:: workflow command only where GitHub Actions reads it.
+    for value in ("", "false"):
+        monkeypatch.setenv("GITHUB_ACTIONS", value)
+        assert main(["review", "--repo", "nope", "--pr", "1"]) == 2
+        assert capsys.readouterr() == ("", "speedhints: error: repository must be OWNER/NAME, got 'nope'\n")
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    assert main(["review", "--repo", REPO, "--pr", "404"]) == 1
+    assert capsys.readouterr() == ("", "speedhints: error: read pull request #404: HTTP 404: Not Found\n")
 
 
 def test_without_a_model_bundle_review_fails_with_the_bundle_error(

@@ -91,6 +91,7 @@ def env(fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("GITHUB_TOKEN", fake.add_token(write=True))
     monkeypatch.setenv("SPEEDHINTS_SUGGESTER", "fakegithub.suggesters:load_suggester")
     monkeypatch.setenv("SPEEDHINTS_WRITE_PAUSE_S", "0")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")  # --verify runs as an Actions step: errors are ::error:: on stdout
     # `pytest` on PATH is this interpreter's, as in a CI job that installed the project's test dependencies
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("PYTHONPATH", "")  # the repository under test must not import this one's tests

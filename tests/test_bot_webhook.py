@@ -309,11 +309,11 @@ def test_worker_reviews_as_the_app_installation_named_in_the_event(tmp_path: Pat
 @pytest.mark.parametrize(
     ("env", "code", "line"),
     [
-        ({}, 2, "::error::speedhints: GITHUB_WEBHOOK_SECRET is not set; refusing to accept unsigned webhooks"),
+        ({}, 2, "speedhints: error: GITHUB_WEBHOOK_SECRET is not set; refusing to accept unsigned webhooks"),
         (
             {"GITHUB_WEBHOOK_SECRET": "s"},
             2,
-            "::error::speedhints: no credentials: set GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY",
+            "speedhints: error: no credentials: set GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY",
         ),
     ],
 )
@@ -322,12 +322,13 @@ def test_serve_refuses_to_start_without_its_settings(
 ) -> None:
     from speedhints.cli import main
 
-    for name in ("GITHUB_WEBHOOK_SECRET", "GITHUB_TOKEN", "GITHUB_APP_ID", "SPEEDHINTS_SUGGESTER"):
+    # A server is not an Actions step: plain lines on stderr, no ::error:: workflow commands (issue #16, item 7)
+    for name in ("GITHUB_WEBHOOK_SECRET", "GITHUB_TOKEN", "GITHUB_APP_ID", "SPEEDHINTS_SUGGESTER", "GITHUB_ACTIONS"):
         monkeypatch.delenv(name, raising=False)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     assert main(["serve", "--port", "0"]) == code
-    assert capsys.readouterr().out == line + "\n"
+    assert capsys.readouterr() == ("", line + "\n")
 
 
 def test_serve_without_a_model_fails_before_listening(
@@ -339,6 +340,7 @@ def test_serve_without_a_model_fails_before_listening(
     monkeypatch.setenv("SPEEDHINTS_BUNDLE", str(tmp_path / "no-bundle"))
     monkeypatch.setenv("GITHUB_WEBHOOK_SECRET", "s")
     monkeypatch.setenv("GITHUB_TOKEN", "t")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")  # the same failure inside Actions is an annotation on stdout
     assert main(["serve", "--port", "0", "--db", str(tmp_path / "q.sqlite3")]) == 1
     assert capsys.readouterr().out.startswith(f"::error::speedhints: no model bundle at {tmp_path / 'no-bundle'}")
     reset_logging()

@@ -24,8 +24,6 @@ from speedhints.model_export.canonical import (
     strip_docstrings,
 )
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "codeforces_python.jsonl.gz"
-
 SAMPLE = '''
 """Module docstring."""
 import sys
@@ -240,9 +238,9 @@ def test_contract_on_stdlib_files(path: Path) -> None:
     assert not any(v.startswith("__") and v.endswith("__") for v in canonical.names.values())  # dunders kept
 
 
-def corpus_programs(limit: int = 150) -> list[str]:
+def corpus_programs(data: Path, limit: int = 150) -> list[str]:
     out = []
-    with gzip.open(DATA, "rt") as f:
+    with gzip.open(data, "rt") as f:
         for line in f:
             for sol in json.loads(line)["solutions"]:
                 try:
@@ -255,8 +253,8 @@ def corpus_programs(limit: int = 150) -> list[str]:
     return out
 
 
-def test_contract_on_real_solutions() -> None:
-    programs = corpus_programs()
+def test_contract_on_real_solutions(corpus_slice: Path) -> None:
+    programs = corpus_programs(corpus_slice)
     assert len(programs) == 150
     for src in programs:
         check_contract(src)

@@ -9,8 +9,6 @@ from pathlib import Path
 from speedhints.cli import main
 from speedhints.training.data.convert import convert_source, expand_indent_tabs, floor_divisions
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "codeforces_python.jsonl.gz"
-
 
 def test_print_raw_input_xrange_and_dict_methods() -> None:
     code, reason = convert_source("n = int(raw_input())\nfor i in xrange(n): print i,\nprint {1: 2}.keys()\n")
@@ -117,9 +115,9 @@ def test_convert_command_bad_input(tmp_path: Path, capsys) -> None:  # type: ign
     assert "cannot convert" in capsys.readouterr().err
 
 
-def test_real_solutions_convert() -> None:
-    """The first real problem of the shared data set converts almost entirely."""
-    with gzip.open(DATA, "rt") as f:
+def test_real_solutions_convert(corpus_slice: Path) -> None:
+    """The first real problem of the committed slice of the corpus converts almost entirely."""
+    with gzip.open(corpus_slice, "rt") as f:
         problem = json.loads(f.readline())
     results = [convert_source(s["code"]) for s in problem["solutions"]]
     assert sum(code is not None for code, _ in results) >= 0.9 * len(results)

@@ -18,7 +18,6 @@ torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[1]
 TOKENIZER = ROOT / "training" / "corpus" / "tokenizer.json"
 DATA = ROOT.parent / "shared" / "data" / "codeforces_python.jsonl.gz"
-needs_corpus = pytest.mark.skipif(not DATA.is_file(), reason=f"needs the corpus at {DATA}")  # i16's `corpus` marker
 
 X = "v0 = int(input())\nv1 = []\nfor v2 in range(v0):\n    v1 = v1 + [v2]\nprint(v1)\n"
 Y = "v0 = int(input())\nv1 = []\nfor v2 in range(v0):\n    v1.append(v2)\nprint(v1)\n"
@@ -82,7 +81,7 @@ def real_handful(tmp: Path, n: int = 4) -> list[PairRecord]:
     return out
 
 
-@needs_corpus
+@pytest.mark.usefixtures("corpus_path")  # the full corpus: skipped without it, a failure in CI
 @pytest.mark.parametrize("output", ["program", "edit"])
 @pytest.mark.parametrize("model_name", ["edit-vqvae", "transformer"])
 def test_tiny_models_learn_real_pairs_with_each_output(tmp_path: Path, model_name: str, output: str) -> None:

@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TOKENIZER = ROOT / "training" / "corpus" / "tokenizer.json"
 DATA = ROOT.parent / "shared" / "data" / "codeforces_python.jsonl.gz"
 # The same rule as the `corpus` marker being added on branch i16 (tests/conftest.py): align at merge.
-needs_corpus = pytest.mark.skipif(not DATA.is_file(), reason=f"needs the corpus at {DATA}")
 
 X = "def f0(v0):\n    for v1 in v0:\n        print(v1)\n    return v0\nv2 = input()\n"
 Y = ("import sys\ndef f0(v0):\n    for v1 in v0:\n        sys.stdout.write(v1)\n        v3 = 1\n    return v0\n"
@@ -151,15 +150,16 @@ def test_check_inverse_catches_a_broken_round_trip() -> None:
     assert not check_inverse([]).ok  # nothing checked is not a pass
 
 
-@needs_corpus
-def test_inverse_on_every_real_pair(codec: ScriptCodec, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_inverse_on_every_real_pair(
+    corpus_path: Path, codec: ScriptCodec, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     from speedhints.training.data.pair_code import pair_keys, real_pairs
 
     # The canonical code of the ~7.3k solutions takes ~4 min of CPU to build once; pytest's cache keeps it
     # (without the cache plugin, -p no:cacheprovider, it is built afresh).
     cache = getattr(request.config, "cache", None)
     work = cache.mkdir("pair_code") if cache is not None else tmp_path
-    pairs, missing = real_pairs(DATA, work=work, workers=2)
+    pairs, missing = real_pairs(corpus_path, work=work, workers=2)
     assert len(pairs) + missing == len(pair_keys())
     assert missing == 0, f"{missing} pairs have a solution that no longer converts"
     report = check_inverse(pairs, codec)

@@ -11,14 +11,14 @@ import pytest
 from export_fixtures import canonical_pairs, tiny_checkpoint
 
 from speedhints.model_export.canonical import canonicalize
-from speedhints.training.evaluation.execution import Executor, ProblemData, Verdict, best_of_k
-from speedhints.training.evaluation.inputs import EvalInput, RefProgram, read_inputs
-from speedhints.training.evaluation.run import EvalSettings, SplitSpec, evaluate, table_markdown, write_results
 from speedhints.training.data.measure import ScaledInput
 from speedhints.training.data.runcache import RunCache, sha256
 from speedhints.training.data.sandbox import Sandbox
 from speedhints.training.data.verify import Test as VerifyCase
 from speedhints.training.data.verify import normalise_input
+from speedhints.training.evaluation.execution import Executor, ProblemData, Verdict, best_of_k
+from speedhints.training.evaluation.inputs import EvalInput, RefProgram, read_inputs
+from speedhints.training.evaluation.run import EvalSettings, SplitSpec, evaluate, table_markdown, write_results
 
 # Sum of the prefix sums: the slow version is quadratic, the fast one linear.
 READ = "n = int(input())\na = list(map(int, input().split()))\n"

@@ -138,10 +138,11 @@ def test_outside_a_repository_named_files_are_checked_whole(
 
 def test_json_format(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     stage(repo, {"app/orders.py": LOOP + G_INDEXED})
-    rc, out, err = run_check(capsys, "--format", "json", "app/orders.py", "missing.py")
+    write(repo, {"latin1.py": b"x = '\xe9'\n"})
+    rc, out, err = run_check(capsys, "--format", "json", "app/orders.py", "latin1.py")
     assert (rc, err) == (0, "")
     payload = json.loads(out)
-    assert payload["skipped"] == [{"path": "missing.py", "reason": "no such file"}]
+    assert payload["skipped"] == [{"path": "latin1.py", "reason": "file is not UTF-8 (invalid byte at offset 5)"}]
     assert (payload["regions"], payload["stopped"]) == (1, False)
     [hint] = payload["hints"]
     assert {k: hint[k] for k in ("path", "line", "end_line", "function", "latent", "label", "measured", "record")} == {
@@ -215,7 +216,7 @@ def test_outside_a_repository_without_files_is_a_usage_error(
     tmp_path: Path, model: RuleSuggester, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    expected = "speedhints: not inside a git repository: name the FILES to check, or use --all\n"
+    expected = "speedhints: not inside a git repository: name the FILES or folders to check\n"
     assert run_check(capsys) == (2, "", expected)
 
 
@@ -465,16 +466,49 @@ def test_each_bad_file_is_one_line_and_the_others_are_still_checked(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(repo, {name: content for name, (content, _) in BAD_FILES.items()})
-    names = [*BAD_FILES, "app/orders.py", "gone.py"]
+    names = [*BAD_FILES, "app/orders.py"]
     rc, out, err = run_check(capsys, "--all", "--max-bytes", "2000", *names)
     assert (rc, out) == (0, SET_BLOCK)
     lines = err.splitlines()
     assert [line.split(": skipped: ")[0] for line in lines] == [n for n in names if n != "app/orders.py"]
     for line, (_, reason) in zip(lines, BAD_FILES.values(), strict=False):
         assert line.split(": skipped: ")[1].startswith(reason)
-    assert lines[-1] == "gone.py: skipped: no such file"
-    (repo / "folder.py").mkdir()
-    assert run_check(capsys, "--all", "folder.py") == (0, "", "folder.py: skipped: is a directory\n")
+    assert len(lines) == len(BAD_FILES)
+
+
+# --- named paths (issue #16, item 5) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("whole", [[], ["--all"]])
+def test_a_named_path_that_does_not_exist_is_a_usage_error(
+    repo: Path, capsys: pytest.CaptureFixture[str], whole: list[str]
+) -> None:
+    # A typo must not pass as "no hints", even among good files and with --fail-on-hints
+    argv = [*whole, "--fail-on-hints", "app/orders.py", "app/ordres.py"]
+    assert run_check(capsys, *argv) == (2, "", "speedhints: app/ordres.py: no such file or directory\n")
+
+
+def test_a_named_path_that_does_not_exist_outside_a_repository(
+    tmp_path: Path, model: RuleSuggester, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run_check(capsys, "typo.py") == (2, "", "speedhints: typo.py: no such file or directory\n")
+
+
+def test_a_named_folder_is_searched_for_python_files_respecting_exclude(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(repo, {"app/sub/more.py": LOOP, "app/notes.txt": LOOP, "app/.hidden/x.py": LOOP,
+                 "app/__pycache__/y.py": LOOP, "app/gen/z.py": LOOP})  # fmt: skip
+    rc, out, err = run_check(capsys, "--all", "app", "--exclude", "app/gen/*")
+    assert (rc, err) == (0, "")
+    assert out == "\n".join([SET_BLOCK, SET_BLOCK.replace("app/orders.py", "app/sub/more.py")])
+    write(repo, {"pyproject.toml": '[tool.speedhints]\nexclude = ["app/sub/*"]\n'})
+    rc, out, err = run_check(capsys, "--all", "app/", "app/orders.py")  # named again: checked once
+    assert (rc, err) == (0, "")
+    assert out == "\n".join([SET_BLOCK, SET_BLOCK.replace("app/orders.py", "app/gen/z.py")])
+    (repo / "empty.py").mkdir()  # a folder, whatever its name: searched, nothing in it
+    assert run_check(capsys, "--all", "empty.py") == (0, "", "")
 
 
 def test_a_bad_staged_file_is_read_from_the_index_and_reported(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -104,7 +104,8 @@ def test_hostile_files(double: RuleSuggester, monkeypatch: pytest.MonkeyPatch, c
         names = [f"f{i}.py" for i in range(len(contents))]
         for name, data in zip(names, contents, strict=True):
             Path(tmp, name).write_bytes(data)
-        common = ["check", "--max-bytes", "4000", "--cache-dir", "cache", *names]
+        # no time budget: on a loaded machine the two runs would otherwise check different regions
+        common = ["check", "--max-bytes", "4000", "--time-budget", "0", "--cache-dir", "cache", *names]
         rc, out, err = run([*common, "--format", "json"])
         assert (rc, err) == (0, "")
         payload = json.loads(out)

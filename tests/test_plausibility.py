@@ -69,7 +69,7 @@ def test_nothing_to_speed_up_and_broken_input() -> None:
 def test_no_new_undefined_names() -> None:
     # The loop variable renamed but still read under its old name: broken, whatever the edit meant.
     broken = SLOW.replace("for x in xs:", "for y in xs:")
-    assert _why(SLOW, broken) == "reads undefined name x"
+    assert _why(SLOW, broken) == "undefined name: x"
     # Names the input already read unbound (globals of the file) stay allowed, as do builtins and imports.
     uses_global = "def scale(xs):\n    return [x * FACTOR for x in xs]\n"
     faster = "def scale(xs):\n    f = FACTOR\n    return [x * f for x in xs]\n"
@@ -81,11 +81,11 @@ def test_no_number_used_as_a_container() -> None:
     script = "n = int(input())\na = list(map(int, input().split()))\nseen = []\nfor x in a:\n" \
              "    if x not in seen:\n        seen.append(x)\nprint(len(seen))\n"
     counter = script.replace("seen = []", "seen = 0")
-    assert _why(script, counter) == "uses number seen as a container"
+    assert _why(script, counter) == "number as container: seen"
     incremented = counter.replace("        seen.append(x)\n", "        seen = seen + 1\n        seen.append(x)\n")
-    assert _why(script, incremented) == "uses number seen as a container"
+    assert _why(script, incremented) == "number as container: seen"
     summed = counter.replace("seen = 0", "seen = sum(a)")
-    assert _why(script, summed) == "uses number seen as a container"
+    assert _why(script, summed) == "number as container: seen"
     assert _why(script, script.replace("seen = []", "seen = set()").replace(".append", ".add")) is None
     # Numbers used as numbers (attributes of int included) are fine.
     total = "def f(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t\n"

@@ -130,6 +130,8 @@ def test_drop_reasons_are_counted_by_kind() -> None:
     assert reason_kind("reads undefined name var4") == "reads undefined name …"
     assert reason_kind("uses number avg as a container") == "uses number … as a container"
     assert reason_kind("does not parse") == "does not parse" and reason_kind("") == "?"
+    assert reason_kind("undefined name: var4") == "undefined name" and reason_kind("type error: str + int") == \
+        "type error"
 
 
 def test_records_and_coverage_from_a_log() -> None:

@@ -28,14 +28,15 @@ from speedhints.model_export.runtime import (
     user_suggestion,
 )
 
-# The user's version of the fixture's first training input: other names, a comment, other layout.
+# The user's version of the fixture's first training input: other names, a comment outside the function, other
+# layout (a comment inside would have to survive the hint: plausibility refuses a hint that deletes it).
 USER = '''import os
 
 # not touched
 LIMIT = 3
 
 
-def keep_known(names, allowed):  # which names are allowed
+def keep_known(names, allowed):
     kept = []
     for name in names:
         if name in allowed:

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import click
 
+from speedhints.extras import needs
+from speedhints.paths import default_work
 from speedhints.training.configs import MODEL_NAMES, OUTPUTS, PRESETS
 
-DEFAULT_PAIRS = Path("work") / "pairs" / "by_problem"  # where `speedhints data splits` writes the main split
+DEFAULT_PAIRS = default_work() / "pairs" / "by_problem"  # where `speedhints data splits` writes the main split
 # `speedhints data tokenizer` writes the committed tokenizer here (training/corpus/tokenizer.json).
 CORPUS_TOKENIZER = Path(__file__).resolve().parent / "corpus" / "tokenizer.json"
 
@@ -27,7 +29,7 @@ CORPUS_TOKENIZER = Path(__file__).resolve().parent / "corpus" / "tokenizer.json"
     type=click.Choice(sorted(PRESETS)),
     default="cpu",
     show_default=True,
-    help="Named preset: tiny (tests), cpu (<= 2 h on 2 cores), paper.",
+    help="Named preset: tiny (tests, seconds), cpu (2+2 layers, 2,000 steps; README: its training time), paper.",
 )
 @click.option(
     "--pairs",
@@ -81,6 +83,7 @@ def train(
     init: Path | None,
 ) -> int:
     """Train MODEL (edit-vqvae, transformer, transformer-star, vqvae, edit-vae) on slow->fast pairs."""
+    needs("torch")
     from speedhints.training.dataset import DataError, resolve_pairs_dir
 
     try:

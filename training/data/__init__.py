@@ -1,1 +1,2 @@
-"""The corpus pipeline (`speedhints data ...`): convert, sandbox, verify, scale, measure, pairs, splits, quality, stats."""
+"""The corpus pipeline (`speedhints data ...`): convert, sandbox, verify, scale, measure, pairs, splits, quality,
+stats, and the pessimizers and synthetic pairs."""

@@ -38,9 +38,14 @@ from typing import Any
 
 import click
 
+from speedhints.extras import needs
+from speedhints.paths import default_data, default_work
+
+# The checkout's root, or the installed speedhints/ folder: either way REPO_ROOT / "training" / "corpus" holds the
+# committed tables (package data). Never a place to write work: that defaults to the current directory.
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "codeforces_python.jsonl.gz"
-DEFAULT_WORK = REPO_ROOT / "work"
+DEFAULT_DATA = default_data()  # ../shared/data/codeforces_python.jsonl.gz, or $SPEEDHINTS_DATA
+DEFAULT_WORK = default_work()  # work, or $SPEEDHINTS_WORK
 MIN_SOLUTIONS = 20  # the issue's corpus: problems with >= 20 solutions and >= 1 untruncated test
 
 _FLOAT_EVIDENCE = re.compile(
@@ -275,6 +280,7 @@ def load_converted(work: Path) -> list[Converted]:
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
 def convert_command(data: Path, out: Path, problems: int | None, workers: int) -> int:
     """Convert the data set's Python 2 solutions to Python 3 (fissix), into WORK/converted.jsonl."""
+    needs("fissix")
     if not data.is_file():
         click.echo(f"error: data set not found: {data}", err=True)
         return 2

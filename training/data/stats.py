@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from speedhints.extras import needs
 from speedhints.training.data.convert import DEFAULT_WORK, REPO_ROOT
 from speedhints.training.data.pairs import read_runtimes
 
@@ -197,6 +198,8 @@ def write_report(out: Path, corpus: Path, work: Path) -> Path:
 @click.option("--out", type=click.Path(path_type=Path), default=CORPUS_DIR / "stats", show_default=True)
 def stats_command(as_json: bool, corpus: Path, work: Path, out: Path) -> int:
     """Counts at each stage, and a markdown report with plots."""
+    if not as_json:
+        needs("matplotlib")
     if as_json:
         click.echo(json.dumps(corpus_stats(corpus), indent=2, sort_keys=True))
         return 0

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from speedhints.model_export.atlas import Atlas, LatentInfo
-from speedhints.training.dataset import PairRecord
 from speedhints.training.data.edit_labels import label_groups
+from speedhints.training.dataset import PairRecord
 
 
 @dataclass

@@ -10,12 +10,14 @@ from typing import Any
 
 import click
 
+from speedhints.extras import needs
 from speedhints.model_export.atlas import DEFAULT_MIN_PRECISION
-from speedhints.training.data.convert import DEFAULT_WORK
+from speedhints.paths import default_data, default_work
 from speedhints.training.evaluation.shown import DEFAULT_TOP_K
 from speedhints.training.evaluation.test_sets import TEST_SETS
 
-DEFAULT_DATA = Path("..") / "shared" / "data" / "codeforces_python.jsonl.gz"
+DEFAULT_DATA = default_data()
+DEFAULT_WORK = default_work()
 
 
 def _split_option(value: str) -> tuple[str, Path]:
@@ -93,6 +95,7 @@ def eval_command(splits: tuple[str, ...], models: tuple[str, ...], inputs: int |
     if bundles and not (splits or models):  # the bundle alone: no Table 1, no corpus-wide files needed
         return _bundles_only(bundles, test_sets or ("by_problem",), exec_inputs, min_precision, top_k, minutes,
                              write_bundle, data, work, workers, seed, out)  # fmt: skip
+    needs("torch", "sacrebleu", *(["matplotlib"] if plots else []), *(["umap"] if "umap" in plots else []))
     from speedhints.training.evaluation.inputs import EvalDataError
     from speedhints.training.evaluation.run import (
         EvalSettings,
@@ -280,11 +283,11 @@ def _write_atlas(spec: Any, name: str, out: Path, plots: list[str], echo: Any) -
 
 def _executor_factory(stack: contextlib.ExitStack, data: Path, work: Path, workers: int) -> Any:
     from speedhints.training.data.convert import load_converted
-    from speedhints.training.evaluation.execution import Executor, load_mappings, load_problem_data
     from speedhints.training.data.measure import DEFAULT_INPUTS_TABLE
     from speedhints.training.data.runcache import RunCache
     from speedhints.training.data.sandbox import Sandbox
     from speedhints.training.data.verify import file_io_problems
+    from speedhints.training.evaluation.execution import Executor, load_mappings, load_problem_data
 
     cache = stack.enter_context(RunCache(work / "eval_runs.sqlite"))
     sandbox = stack.enter_context(Sandbox(workers=workers))

@@ -28,11 +28,11 @@ from speedhints.model_export.canonical import Canonical, CanonicalError, decanon
 from speedhints.model_export.plausibility import refusal
 from speedhints.model_export.source import parse_quietly
 from speedhints.training.data.convert import Converted, code_sha256
-from speedhints.training.evaluation.inputs import EvalInput
 from speedhints.training.data.measure import MEASURE_LIMITS, Measurer, ScaledInput, load_input
 from speedhints.training.data.runcache import RunCache
 from speedhints.training.data.sandbox import Sandbox
 from speedhints.training.data.verify import VERIFY_LIMITS, SandboxRunner, Test, judge
+from speedhints.training.evaluation.inputs import EvalInput
 
 FASTER = 1.2  # "faster" means at least this speedup, as in the pairs
 

@@ -22,10 +22,9 @@ from pathlib import Path
 
 from speedhints.model_export.bundle import sha256_file
 from speedhints.model_export.editscript import ScriptError, apply, split_lines
+from speedhints.training.data.similarity import code_tokens, rouge_n
 from speedhints.training.dataset import PairRecord
 from speedhints.training.evaluation.inputs import EvalInput
-from speedhints.training.data.similarity import code_tokens, rouge_n
-
 
 # A script that does not fit its input: not a program (it does not parse), so it scores and runs as a failure.
 BROKEN_SCRIPT = "<malformed edit script>\n"

@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from speedhints.model_export.atlas import LatentPrecision, wilson_lower_bound
-from speedhints.training.data.convert import DEFAULT_DATA, REPO_ROOT
+from speedhints.training.data.convert import DEFAULT_DATA, DEFAULT_WORK, REPO_ROOT
 from speedhints.training.evaluation.shown import Measured, judge_program
 
 SPLITS_TABLE = REPO_ROOT / "training" / "corpus" / "splits.tsv"
 SCALED_TABLE = REPO_ROOT / "training" / "corpus" / "scaled_inputs.tsv"
-DEFAULT_PRECISION_WORK = REPO_ROOT / "work" / "precision"
+DEFAULT_PRECISION_WORK = DEFAULT_WORK / "precision"
 LOG = "candidates.jsonl"
 
 
@@ -200,9 +200,14 @@ def pack_log(path: Path, rows: Sequence[Measured]) -> None:
 
 
 def reason_kind(why: str) -> str:
-    """A drop reason without the user's names ("reads undefined name i" -> "reads undefined name …"), so the
-    summary counts kinds of refusal rather than listing every variable."""
-    return re.sub(r"\b(name|number) \S+", r"\1 …", why) if why else "?"
+    """A drop reason without the user's names, so the summary counts kinds of refusal rather than listing every
+    variable: the key of a ``"<key>: <detail>"`` reason (plausibility.REFUSAL_KEYS, "undefined name: i" ->
+    "undefined name"), and for the phrases of older logs "reads undefined name i" -> "reads undefined name …"."""
+    if not why:
+        return "?"
+    if ":" in why:
+        return why.split(":")[0]
+    return re.sub(r"\b(name|number) \S+", r"\1 …", why)
 
 
 def measure(

@@ -14,9 +14,8 @@ from typing import Any
 import click
 
 from speedhints.model_export.bundle import ATLAS
-from speedhints.training.data.convert import DEFAULT_DATA
+from speedhints.training.data.convert import DEFAULT_DATA, DEFAULT_WORK
 from speedhints.training.evaluation.precision import (
-    DEFAULT_PRECISION_WORK,
     LOG,
     SPLITS_TABLE,
     PrecisionSettings,
@@ -32,7 +31,8 @@ from speedhints.training.evaluation.precision import (
 @click.option("--split", default="by_problem", show_default=True, help="splits.tsv column.")
 @click.option("--fold", default="valid", show_default=True, help="Fold of that split (never test).")
 @click.option("--data", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True)
-@click.option("--work", type=click.Path(path_type=Path), default=DEFAULT_PRECISION_WORK, show_default=True)
+@click.option("--work", type=click.Path(path_type=Path), default=DEFAULT_WORK, show_default=True,
+              help="The work folder; this command keeps its files in WORK/precision.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("eval") / "precision", show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Sandbox workers.")
 @click.option("--write-bundle", is_flag=True, help="Write the records into the bundle's atlas (re-sealing it).")
@@ -43,7 +43,7 @@ def precision_command(bundle_path: Path | None, programs: int | None, minutes: f
     """Execute every latent's shown candidates on validation programs; per latent: shown, correct, correct and
     >= 1.2x faster, Wilson 95 % lower bound, median speedup. Writes OUT/latent_precision.json and .md, and the
     log of every candidate as OUT/candidates.jsonl.gz."""
-    settings = PrecisionSettings(data, work, out, bundle_path, split, fold, programs, minutes, workers)
+    settings = PrecisionSettings(data, work / "precision", out, bundle_path, split, fold, programs, minutes, workers)
     echo = lambda m: click.echo(m, err=True)  # noqa: E731
     try:
         return run(settings, write_bundle, summarize_only, echo)

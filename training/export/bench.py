@@ -22,6 +22,8 @@ from typing import Any
 import click
 import numpy as np
 
+from speedhints.extras import needs
+
 BATCHES = (1, 8, 64)
 
 
@@ -64,6 +66,7 @@ def decode(checkpoint: Path | None, bundle_path: Path | None, train_steps: int, 
            repeats: int, as_json: bool, edit_vs_full_only: bool) -> int:
     """Compare plain greedy and speculative decoding at batch 1, 8, 64 on short and long functions, then edit vs
     full-program output for all 64 latents of a 300-token region."""
+    needs("torch", "onnx")
     from speedhints.model_export.bundle import DEFAULT_BUNDLE_DIR, BundleError, load_bundle
     from speedhints.training.export.bench_edit import edit_vs_full
 

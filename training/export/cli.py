@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from speedhints.extras import needs
+
 
 @click.command()
 @click.argument("checkpoint", type=click.Path(path_type=Path))
@@ -23,6 +25,7 @@ def export(checkpoint: Path, out_dir: Path, int8: bool, tokenizer: Path | None, 
     """Export CHECKPOINT (edit-vqvae or vqvae) to an onnxruntime bundle; fails if ONNX and torch disagree."""
     import json
 
+    needs("torch", "onnx", "onnxscript")
     import torch
 
     from speedhints.training.export.exporter import ExportConfig, ExportError, export_bundle

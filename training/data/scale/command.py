@@ -58,7 +58,8 @@ def scale_command(
     regenerate: bool,
     as_json: bool,
 ) -> int:
-    """Generate scaled-up inputs and keep those >= 75 % of passing solutions agree on (training/data/scale/README.md)."""
+    """Generate scaled-up inputs and keep those >= 75 % of passing solutions agree on (see training/data/scale/
+    README.md)."""
     if not data.is_file():
         click.echo(f"error: data set not found: {data}", err=True)
         return 2

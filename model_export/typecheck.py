@@ -1,0 +1,358 @@
+"""A cheap local type inference over one region, for the operations its types make impossible.
+
+Hints crashed on type errors no test was needed to see: ``str + 1``, ``list += int``, subscripting an int,
+``obj >= str``, ``range(n / 2)``. ``type_errors(tree)`` infers the built-in type ("kind") of what it can and
+reports each operation Python would refuse with a TypeError (or an AttributeError, for a method the type lacks)
+whatever the values are.
+
+What is inferred, nothing more: literals and displays, comprehensions, f-strings; calls of built-in constructors
+and of builtins with a fixed return type (``len`` -> int, ``sorted`` -> list, ``input`` -> str, ``map`` -> map...);
+a few methods of str, list, dict and set (``s.split()`` -> list, ``xs.sort()`` -> None); arithmetic and
+comparisons of known kinds; a name, when every binding of it in its scope (assignments, augmented assignments,
+walrus, a loop over a range or a str) gives the same kind. Parameters, other loop targets, attributes,
+subscripts and everything else are unknown, and an operation on an unknown is never reported: this misses errors
+rather than invent them.
+
+Whether an operation is possible is not a hand-written table: it is asked of Python on small sample values of the
+kinds (``'a' + 1`` raises TypeError, so str + int is impossible). Only a TypeError/AttributeError counts; a
+ValueError or KeyError depends on the values, not the types. Samples are tiny, so asking costs nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import operator
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Kind = type  # a built-in type; None where unknown
+
+_SAMPLES: dict[type, Callable[[], Any]] = {
+    int: lambda: 3, float: lambda: 1.5, bool: lambda: True, complex: lambda: 1j, str: lambda: "a",
+    bytes: lambda: b"a", list: lambda: [1], tuple: lambda: (1,), dict: lambda: {1: 1}, set: lambda: {1},
+    frozenset: lambda: frozenset({1}), type(None): lambda: None, range: lambda: range(2),
+    map: lambda: map(int, "1"), filter: lambda: filter(None, [1]), zip: lambda: zip([1]),
+    enumerate: lambda: enumerate([1]), types.GeneratorType: lambda: (1 for _ in "a"),
+}  # fmt: skip
+_NAMES = {type(None): "None", types.GeneratorType: "generator"}
+
+_BINOPS: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = {
+    ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
+    ast.Div: ("/", operator.truediv), ast.FloorDiv: ("//", operator.floordiv), ast.Mod: ("%", operator.mod),
+    ast.Pow: ("**", operator.pow), ast.LShift: ("<<", operator.lshift), ast.RShift: (">>", operator.rshift),
+    ast.BitAnd: ("&", operator.and_), ast.BitOr: ("|", operator.or_), ast.BitXor: ("^", operator.xor),
+    ast.MatMult: ("@", operator.matmul),
+}  # fmt: skip
+UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos,
+                                                        ast.Invert: operator.invert}
+_INPLACE = {ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul, ast.BitOr: operator.ior,
+            ast.BitAnd: operator.iand, ast.BitXor: operator.ixor}  # fmt: skip
+_ORDER = {ast.Lt: ("<", operator.lt), ast.LtE: ("<=", operator.le), ast.Gt: (">", operator.gt),
+          ast.GtE: (">=", operator.ge)}  # fmt: skip
+
+# Builtins whose result kind does not depend on their arguments' values.
+_RETURNS: dict[str, Kind] = {
+    "len": int, "int": int, "float": float, "str": str, "repr": str, "bool": bool, "list": list, "dict": dict,
+    "set": set, "frozenset": frozenset, "tuple": tuple, "sorted": list, "range": range, "input": str, "ord": int,
+    "chr": str, "hex": str, "oct": str, "bin": str, "divmod": tuple, "map": map, "filter": filter, "zip": zip,
+    "enumerate": enumerate, "bytes": bytes, "format": str, "ascii": str, "hash": int, "id": int,
+    "isinstance": bool, "callable": bool, "any": bool, "all": bool,
+}  # fmt: skip
+# Builtins safe to call on samples to learn whether arguments of these kinds are possible at all.
+_PROBED = frozenset({"len", "abs", "int", "float", "list", "tuple", "set", "frozenset", "sorted", "range", "chr",
+                     "ord", "reversed", "enumerate", "sum", "min", "max", "divmod", "round", "hex", "bin", "oct",
+                     "any", "all"})  # fmt: skip
+_METHOD_RETURNS: dict[tuple[Kind, str], Kind] = {
+    **{(str, m): str for m in ("strip", "lstrip", "rstrip", "lower", "upper", "replace", "join", "format", "title",
+                               "capitalize", "swapcase", "zfill", "center", "ljust", "rjust", "casefold",
+                               "expandtabs", "removeprefix", "removesuffix", "translate")},
+    **{(str, m): list for m in ("split", "rsplit", "splitlines")},
+    **{(str, m): int for m in ("count", "find", "index", "rfind", "rindex")},
+    **{(str, m): bool for m in ("startswith", "endswith", "isdigit", "isalpha", "isalnum", "isspace", "islower",
+                                "isupper", "isnumeric", "isdecimal")},
+    **{(list, m): type(None) for m in ("append", "extend", "insert", "remove", "sort", "reverse", "clear")},
+    **{(list, m): int for m in ("count", "index")}, (list, "copy"): list,
+    **{(set, m): type(None) for m in ("add", "discard", "remove", "update", "clear")},
+    **{(set, m): set for m in ("union", "intersection", "difference", "symmetric_difference", "copy")},
+    (dict, "copy"): dict, (dict, "update"): type(None), (dict, "clear"): type(None),
+}  # fmt: skip
+
+
+def type_errors(tree: ast.Module) -> list[str]:
+    """Operations on inferred kinds that Python refuses, as "str + int", "int[...]", "int has no .append"."""
+    scopes = list(_scopes(tree))
+    kinds = _infer(scopes)
+    found: list[str] = []
+    for scope in scopes:
+        env = kinds[id(scope)]
+        for node in _own_nodes(scope):
+            found.extend(_errors(node, env))
+    return found
+
+
+def name_of(kind: Kind) -> str:
+    return _NAMES.get(kind, kind.__name__)
+
+
+# -- scopes ------------------------------------------------------------------------------------------------------
+def _scopes(tree: ast.AST) -> Iterator[ast.AST]:
+    """The module and every function, lambda and class: each has its own names."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            yield node
+
+
+def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of ``scope`` that are not inside a nested function, lambda or class (those are scopes too)."""
+    stack = list(ast.iter_child_nodes(scope))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _bindings(scope: ast.AST) -> tuple[dict[str, list[ast.AST]], set[str]]:
+    """name -> the nodes that bind it to a value in ``scope`` (``=``, ``:=``, ``+=``...), and the names bound in
+    any other way (parameters, loop and unpacking targets, imports, ``with``/``except``/``del``...): unknown."""
+    valued: dict[str, list[ast.AST]] = {}
+    other: set[str] = set()
+    if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        a = scope.args
+        other.update(x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x is not None)
+
+    def names(target: ast.AST | None) -> set[str]:
+        # Only the names the target binds: ``xs[i] = v`` binds nothing (it reads xs).
+        return {n.id for n in ast.walk(target) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)} \
+            if target is not None else set()
+
+    for node in _own_nodes(scope):
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    valued.setdefault(t.id, []).append(node)
+                else:
+                    other |= names(t)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr) and isinstance(node.target, ast.Name):
+            if node.value is not None:
+                valued.setdefault(node.target.id, []).append(node)
+        elif isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+            valued.setdefault(node.target.id, []).append(node)  # its kind is that of the iterable's items
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            other |= names(node.target)
+        elif isinstance(node, ast.withitem):
+            other |= names(node.optional_vars)
+        elif isinstance(node, ast.Delete):
+            for t in node.targets:
+                other |= names(t)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            other.update(node.names)
+        elif isinstance(node, ast.alias):
+            other.add((node.asname or node.name).partition(".")[0])
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.ExceptHandler
+                        | ast.MatchAs | ast.MatchStar) and node.name:
+            other.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            other.add(node.rest)
+    return valued, other
+
+
+Env = dict[str, Kind | None]  # every name visible in a scope; None: bound, kind unknown (it shadows a builtin)
+
+
+def _infer(scopes: list[ast.AST]) -> dict[int, Env]:
+    """Scope -> its names' kinds, a kind only where every binding agrees; iterated until nothing changes (a
+    binding may use another name: ``b = a + 1``). Functions and class bodies see the module's names they do not
+    bind themselves; a name some function declares ``global`` is unknown everywhere."""
+    bindings = {id(s): _bindings(s) for s in scopes}
+    declared_global = {n for s in scopes for n in _declared(s)}
+    envs: dict[int, Env] = {id(s): {} for s in scopes}
+    for _ in range(4):
+        changed = False
+        for s in scopes:
+            valued, other = bindings[id(s)]
+            env: Env = {} if s is scopes[0] else {
+                k: v for k, v in envs[id(scopes[0])].items() if k not in valued and k not in other}
+            env.update(dict.fromkeys(other | set(valued)))
+            for name, nodes in valued.items():
+                if name not in other and name not in declared_global:
+                    env[name] = _agreed_kind(nodes, envs[id(s)] or env, name)
+            if env != envs[id(s)]:
+                envs[id(s)] = env
+                changed = True
+        if not changed:
+            break
+    return envs
+
+
+def _item_kind(iterable: ast.expr, env: Env) -> Kind | None:
+    """What iterating gives, where it is certain: ints from a range, one-character strings from a str."""
+    kind = kind_of(iterable, env)
+    return int if kind is range else str if kind is str else None
+
+
+def _declared(scope: ast.AST) -> set[str]:
+    return {n for node in _own_nodes(scope) if isinstance(node, ast.Global) for n in node.names}
+
+
+def _agreed_kind(nodes: list[ast.AST], env: Env, name: str) -> Kind | None:
+    """The kind every ``=``/``:=`` binding gives, kept by every augmented assignment; None otherwise. An augmented
+    assignment Python refuses keeps the kind (the check reports that operation)."""
+    plain = {_item_kind(n.iter, env) if isinstance(n, ast.For) else kind_of(n.value, env)  # type: ignore[attr-defined]
+             for n in nodes if not isinstance(n, ast.AugAssign)}
+    if len(plain) != 1 or None in plain:
+        return None
+    kind = plain.pop()
+    assert kind is not None
+    for n in nodes:
+        if isinstance(n, ast.AugAssign):
+            value = kind_of(n.value, env)
+            if value is None or type(n.op) not in _BINOPS:
+                return None
+            result = _probe_kind(_BINOPS[type(n.op)][1], kind, value)
+            if result is None and not _impossible(_BINOPS[type(n.op)][1], kind, value):
+                return None
+            if result is not None and result is not kind:
+                return None
+    return kind
+
+
+# -- kinds of expressions ----------------------------------------------------------------------------------------
+def kind_of(node: ast.expr, env: Env) -> Kind | None:  # noqa: C901 - one case per expression kind
+    if isinstance(node, ast.Constant):
+        return type(node.value) if type(node.value) in _SAMPLES else None
+    if isinstance(node, ast.JoinedStr):
+        return str
+    if isinstance(node, ast.List | ast.ListComp):
+        return list
+    if isinstance(node, ast.Dict | ast.DictComp):
+        return dict
+    if isinstance(node, ast.Set | ast.SetComp):
+        return set
+    if isinstance(node, ast.Tuple):
+        return tuple
+    if isinstance(node, ast.GeneratorExp):
+        return types.GeneratorType
+    if isinstance(node, ast.Compare):
+        return bool
+    if isinstance(node, ast.Name):
+        return env.get(node.id)
+    if isinstance(node, ast.NamedExpr):
+        return kind_of(node.value, env)
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.Not):
+            return bool
+        operand = kind_of(node.operand, env)
+        op = UNARY[type(node.op)]
+        return _probe_kind(lambda a, _: op(a), operand, int) if operand is not None else None
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        left, right = kind_of(node.left, env), kind_of(node.right, env)
+        if left is None or right is None or (isinstance(node.op, ast.Mod) and left in (str, bytes)):
+            return None
+        return _probe_kind(_BINOPS[type(node.op)][1], left, right)
+    if isinstance(node, ast.IfExp | ast.BoolOp):
+        parts = [node.body, node.orelse] if isinstance(node, ast.IfExp) else node.values
+        kinds = {kind_of(p, env) for p in parts}
+        return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name) and node.func.id not in env and node.func.id in _RETURNS:
+            return _RETURNS[node.func.id]
+        if isinstance(node.func, ast.Attribute):
+            owner = kind_of(node.func.value, env)
+            if owner is not None:
+                return _METHOD_RETURNS.get((owner, node.func.attr))
+    return None
+
+
+def _probe_kind(op: Callable[[Any, Any], Any], left: Kind, right: Kind) -> Kind | None:
+    try:
+        return type(op(_SAMPLES[left](), _SAMPLES[right]()))
+    except Exception:  # noqa: BLE001 - a sample that cannot be combined has no result kind
+        return None
+
+
+def _impossible(op: Callable[..., Any], *kinds: Kind) -> bool:
+    """Python refuses ``op`` on values of these kinds, whatever the values (a TypeError on samples)."""
+    try:
+        op(*(_SAMPLES[k]() for k in kinds))
+    except (TypeError, AttributeError):
+        return True
+    except Exception:  # noqa: BLE001 - ValueError, ZeroDivisionError...: depends on the values
+        return False
+    return False
+
+
+# -- the operations ----------------------------------------------------------------------------------------------
+def _errors(node: ast.AST, env: Env) -> Iterator[str]:  # noqa: C901 - one case per operation
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        left, right = kind_of(node.left, env), kind_of(node.right, env)
+        symbol, op = _BINOPS[type(node.op)]
+        formatting = symbol == "%" and left in (str, bytes)  # '%d' % x fails on values, not kinds
+        if left is not None and right is not None and not formatting and _impossible(op, left, right):
+            yield f"{name_of(left)} {symbol} {name_of(right)}"
+    elif isinstance(node, ast.AugAssign) and type(node.op) in _BINOPS:
+        target = kind_of(node.target, env) if isinstance(node.target, ast.Name) else None
+        value = kind_of(node.value, env)
+        symbol, op = _BINOPS[type(node.op)]
+        inplace: Callable[[Any, Any], Any] = _INPLACE.get(type(node.op), op)
+        formatting = symbol == "%" and target in (str, bytes)
+        if (target is not None and value is not None and not formatting
+                and _impossible(lambda a, b: inplace(copy.copy(a), b), target, value)):
+            yield f"{name_of(target)} {symbol}= {name_of(value)}"
+    elif isinstance(node, ast.Compare):
+        yield from _compare_errors(node, env)
+    elif isinstance(node, ast.Subscript):
+        owner = kind_of(node.value, env)
+        method = {ast.Load: "__getitem__", ast.Store: "__setitem__", ast.Del: "__delitem__"}[type(node.ctx)]
+        if owner is not None and not hasattr(owner, method):
+            yield f"{name_of(owner)}[...]" + ("" if method == "__getitem__" else " assignment")
+    elif isinstance(node, ast.Attribute):
+        owner = kind_of(node.value, env)
+        if owner is not None and not hasattr(owner, node.attr):
+            yield f"{name_of(owner)} has no .{node.attr}"
+    elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+        it = kind_of(node.iter, env)
+        if it is not None and not hasattr(it, "__iter__") and not hasattr(it, "__getitem__"):
+            yield f"iterating over {name_of(it)}"
+    elif isinstance(node, ast.Call) and not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args):
+        yield from _call_errors(node, env)
+
+
+def _compare_errors(node: ast.Compare, env: Env) -> Iterator[str]:
+    left = kind_of(node.left, env)
+    for cmp, right_node in zip(node.ops, node.comparators, strict=True):
+        right = kind_of(right_node, env)
+        if type(cmp) in _ORDER and left is not None and right is not None:
+            symbol, op = _ORDER[type(cmp)]
+            if _impossible(op, left, right):
+                yield f"{name_of(left)} {symbol} {name_of(right)}"
+        elif isinstance(cmp, ast.In | ast.NotIn) and right is not None:
+            if left is not None:
+                if _impossible(lambda a, b: a in b, left, right):  # 1 in 'abc', [1] in a set
+                    yield f"{name_of(left)} in {name_of(right)}"
+            elif not any(hasattr(right, m) for m in ("__contains__", "__iter__", "__getitem__")):
+                yield f"in {name_of(right)}"
+        left = right
+
+
+def _call_errors(node: ast.Call, env: Env) -> Iterator[str]:
+    kinds = [kind_of(a, env) for a in node.args]
+    if isinstance(node.func, ast.Name):
+        name = node.func.id
+        probe = name in _PROBED and name not in env and kinds and None not in kinds
+        if probe and _impossible(getattr(builtins, name), *kinds):  # type: ignore[arg-type]
+            yield f"{name}({', '.join(name_of(k) for k in kinds)})"  # type: ignore[arg-type]
+        return
+    if not isinstance(node.func, ast.Attribute):
+        return
+    owner, attr = kind_of(node.func.value, env), node.func.attr
+    if owner is str and attr == "join" and len(kinds) == 1 and kinds[0] is not None:
+        # ``sep.join(xs)`` fails on xs's items, not its kind: only a non-iterable argument is certain to fail.
+        if not hasattr(kinds[0], "__iter__"):
+            yield f"str.join({name_of(kinds[0])})"
+    elif (owner in (str, list, dict, set) and hasattr(owner, attr) and None not in kinds
+          and _impossible(lambda o, *xs: getattr(copy.copy(o), attr)(*xs), owner, *kinds)):  # type: ignore[arg-type]
+        yield f"{name_of(owner)}.{attr}({', '.join(name_of(k) for k in kinds)})"  # type: ignore[arg-type]
