@@ -33,6 +33,10 @@ DOES_NOT_PARSE = "does not parse"
 # The per-latent precision gate (issue #15 item 1) refuses a latent whose measured precision is too low; the
 # model is then unsure, which --explain must not confuse with "nothing to improve".
 BELOW_PRECISION = "below precision"
+# An edit model's (issue 14.5): its script does not parse or fit the input; a hunk that cannot be laid exactly on
+# the user's own lines, or whose result does not read as the model's program (userlines.py).
+MALFORMED_SCRIPT = "malformed script"
+NOT_ON_LINES = "hunk not on the user's lines"
 # Candidates that are the input again, in other words: "nothing to improve", as far as the model can tell.
 UNCHANGED = (NO_CHANGE, ONLY_NAMES)
 

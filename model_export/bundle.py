@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ TOKENIZER = "tokenizer.json"
 ATLAS = "atlas.json"
 GRAPHS = {"encoder": ENCODER, "decoder": DECODER, "prior": PRIOR}
 PRECISIONS = ("fp32", "int8")
+OUTPUTS = ("program", "edit")  # ModelSpec.output
 
 
 def graph_file(role: str, precision: str) -> str:
@@ -60,6 +61,10 @@ class ModelSpec:
     pad_id: int
     bos_id: int
     eos_id: int
+    # What the decoder writes: "program" (the whole fast program) or "edit" (an edit script of the marked input,
+    # model_export/editscript.py; the bundle's tokenizer then carries the line tokens). Manifests written before
+    # edit models existed have no such field: they hold program models.
+    output: str = "program"
 
     @property
     def head_dim(self) -> int:
@@ -67,10 +72,14 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelSpec:
-        missing = [f.name for f in fields(cls) if f.name not in d]
+        missing = [f.name for f in fields(cls) if f.name not in d and f.default is MISSING]
         if missing:
             raise BundleError(f"the manifest's model spec lacks {', '.join(missing)}")
-        return cls(**{f.name: d[f.name] for f in fields(cls)})
+        spec = cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
+        if spec.output not in OUTPUTS:
+            raise BundleError(f"the manifest's model spec has output {spec.output!r}; this speedhints reads "
+                              f"{' or '.join(OUTPUTS)}")
+        return spec
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -52,7 +52,7 @@ from speedhints.model_export.source import parse_python, parse_quietly
 from speedhints.model_export.typecheck import type_errors
 
 RULES_VERSION = 6  # bump when the checks change: cached hints were filtered by the old ones
-# Every reason a candidate is not shown, by key, with what it means. The first four come from the runtime
+# Every reason a candidate is not shown, by key, with what it means. The first six come from the runtime
 # (runtime.py: the precision gate, then ``_checked``) before these checks run; the rest from ``refusal`` below, in
 # the order it tries them.
 REFUSAL_KEYS: dict[str, str] = {
@@ -60,6 +60,8 @@ REFUSAL_KEYS: dict[str, str] = {
     "no change": "the model gave the input back",
     "only names or layout": "the candidate differs from the input only in names or layout",
     "does not parse": "the candidate is not valid Python (or is nested too deeply to check)",
+    "malformed script": "an edit model's script does not parse or points outside the input's lines",
+    "hunk not on the user's lines": "an edit model's hunk cannot be laid exactly on the user's own lines",
     "compile error": "it parses but Python will not compile it (break outside a loop, return at module level...)",
     "nothing to speed up": "the region holds only imports, docstrings and pass",
     "a rewrite, not an edit": "too little of the input is left: another program, not an edit of this one",

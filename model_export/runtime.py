@@ -4,7 +4,9 @@ Per call: find the touched functions / top-level blocks, canonicalise each, rank
 decode the top-k latents of every region in batches of regions of similar length (KV-cached greedy; copy-draft
 speculative on request, with the same output), map each candidate back to the user's names, and keep only
 candidates that parse, change more than names or layout, and pass the static checks of plausibility.py.
-``report`` also says, per region, what was dropped and why (accounting.py); ``suggest`` is its hints.
+An edit model (``spec.output == "edit"``) reads the marked input and writes a script; its hunks are laid on the
+user's own lines (userlines.py). ``report`` also says, per region, what was dropped and why (accounting.py);
+``suggest`` is its hints.
 No torch: this is what the hook and the bot run.
 """
 
@@ -24,6 +26,7 @@ from speedhints.model_export import bundle as fmt
 from speedhints.model_export.accounting import (
     BELOW_PRECISION,
     DOES_NOT_PARSE,
+    MALFORMED_SCRIPT,
     NO_CHANGE,
     NOT_CANONICAL,
     ONLY_NAMES,
@@ -44,6 +47,8 @@ from speedhints.model_export.canonical import (
     decanonicalize,
 )
 from speedhints.model_export.edit_describe import describe_edit
+from speedhints.model_export.editscript import Script, ScriptCodec, ScriptError, split_lines
+from speedhints.model_export.editscript import apply as apply_script
 from speedhints.model_export.hints import Hint, LineRange
 from speedhints.model_export.onnx_decoding import DecodeStats, Seq2SeqRunner, default_providers, make_session
 from speedhints.model_export.plausibility import refusal
@@ -51,6 +56,7 @@ from speedhints.model_export.prefix_check import cannot_parse_whatever_follows
 from speedhints.model_export.regions import CodeRegion, source_lines, touched_regions
 from speedhints.model_export.source import parse_python
 from speedhints.model_export.tokenizer import NL, CodeTokenizer, LineDecoder
+from speedhints.model_export.userlines import edit_suggestion
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,9 @@ class Candidate:
     canonical: Canonical
     latent: int
     score: float
-    output: str  # canonical code the model produced
+    output: str  # canonical code the model produced (an edit model: the canonical input with its script applied)
+    script: Script | None = None  # an edit model's decoded script
+    error: str = ""  # why the output is unusable before any check (an edit model's malformed script)
 
 
 class OnnxSuggester:
@@ -112,6 +120,10 @@ class OnnxSuggester:
             raise BundleError(f"bundle at {bundle.path}: codebook shape {self.codebook.shape} does not match the model")
         if self.tokenizer.vocab_size != self.spec.vocab_size:
             raise BundleError(f"bundle at {bundle.path}: tokenizer vocabulary does not match the model")
+        # An edit model reads the marked input and writes scripts (editscript.py); its tokenizer has the line tokens.
+        self.codec = ScriptCodec(self.tokenizer) if self.spec.output == "edit" else None
+        if self.codec is not None and self.codec.tokenizer is not self.tokenizer:
+            raise BundleError(f"bundle at {bundle.path}: an edit model's tokenizer lacks the line tokens")
         self.runner = Seq2SeqRunner(encoder, decoder, self.spec)
         self.newline_id = self.tokenizer.tokenizer.token_to_id(NL)  # a line ends: where prefixes are checked
         self.providers = encoder.get_providers()
@@ -155,10 +167,10 @@ class OnnxSuggester:
                 outcome.drop(NOT_CANONICAL)  # e.g. a region that only parses in context; nothing to suggest
                 outcome.detail = str(exc)
                 continue
-            ids = [*self.tokenizer.encode(canonical.code), self.spec.eos_id]
-            if len(ids) > self.spec.max_len:  # longer than the model ever saw: no hint rather than a cut one
+            ids = self.source_ids(canonical.code)
+            if ids is None:  # longer than the model ever saw: no hint rather than a cut one
                 outcome.drop(TOO_LONG)
-                outcome.detail = f"{len(ids)} tokens, the model reads at most {self.spec.max_len}"
+                outcome.detail = self._too_long(canonical.code)
                 continue
             prepared.append((region, canonical, ids))
         if prepared:
@@ -171,6 +183,23 @@ class OnnxSuggester:
             out.hints.sort(key=lambda h: (-h.score, h.start_line, h.latent))
         self.last_dropped = out.dropped()  # this call's drops, all regions together
         return out
+
+    def source_ids(self, code: str) -> list[int] | None:
+        """What the encoder reads for canonical ``code`` (an edit model: the marked input), EOS included; None when
+        it is longer than the model ever saw (or has more lines than line tokens): no hint rather than a cut one."""
+        if self.codec is None:
+            ids = self.tokenizer.encode(code)
+        elif len(split_lines(code)) > self.codec.max_lines:
+            return None
+        else:
+            ids = self.codec.encode_source(code)
+        return [*ids, self.spec.eos_id] if len(ids) < self.spec.max_len else None
+
+    def _too_long(self, code: str) -> str:
+        if self.codec is not None and len(split_lines(code)) > self.codec.max_lines:
+            return f"{len(split_lines(code))} lines, an edit model addresses at most {self.codec.max_lines}"
+        n = len(self.codec.encode_source(code) if self.codec else self.tokenizer.encode(code)) + 1
+        return f"{n} tokens, the model reads at most {self.spec.max_len}"
 
     def rank(self, sources: Sequence[Sequence[int]]) -> np.ndarray:
         """The prior's probabilities of the K latents for each source: (N, K)."""
@@ -267,8 +296,9 @@ class OnnxSuggester:
         if self.config.speculative:
             outs = self.runner.speculative(sources, z, self.config.draft_len, max_new=limits, stats=stats)
         else:
+            # (a script is not a program: the parse-prefix stop is for program output only)
             outs = self.runner.greedy(sources, z, max_new=limits, stats=stats, stop_at=self.newline_id,
-                                      stop=stop if self.config.stop_unparsable else None)
+                                      stop=stop if self.config.stop_unparsable and self.codec is None else None)
         kept = []
         for row, ((i, latent, score), ids, limit) in enumerate(zip(rows, outs, limits, strict=True)):
             if row in doomed:
@@ -280,9 +310,18 @@ class OnnxSuggester:
                 for region, _, _ in groups[i]:
                     outcome(region).drop(UNFINISHED)
                 continue
-            code = self.tokenizer.decode(ids)
-            kept += [Candidate(region, canonical, latent, score, code) for region, canonical, _ in groups[i]]
+            kept += [self._candidate(region, canonical, latent, score, ids) for region, canonical, _ in groups[i]]
         return kept
+
+    def _candidate(self, region: CodeRegion, canonical: Canonical, latent: int, score: float,
+                   out: list[int]) -> Candidate:
+        if self.codec is None:
+            return Candidate(region, canonical, latent, score, self.tokenizer.decode(out))
+        try:  # EOS at once is the empty script: "no change", counted as such by the checks
+            script = self.codec.decode_script(canonical.code, out)
+        except ScriptError:
+            return Candidate(region, canonical, latent, score, "", error=MALFORMED_SCRIPT)
+        return Candidate(region, canonical, latent, score, apply_script(canonical.code, script), script)
 
     def gate(self, latent: int) -> str | None:
         """Why ``latent`` may not be shown at all, or None. The place of the per-latent precision gate (#15 item 1):
@@ -302,7 +341,7 @@ class OnnxSuggester:
         best: dict[tuple[int, str], Hint] = {}  # (region start, suggestion) -> highest-scoring hint
         for c in candidates:
             outcome = outcomes.setdefault((c.region.start, c.region.end), _outcome(c.region))
-            suggestion, why = _checked(c, avoid)
+            suggestion, why = _checked(c, avoid, lines)
             if suggestion is None:
                 outcome.drop(why)
                 continue
@@ -342,14 +381,22 @@ def _batches(lengths: Sequence[int], k: int, batch_tokens: int) -> list[list[int
     return batches
 
 
-def user_suggestion(c: Candidate, avoid: set[str] | frozenset[str]) -> str | None:
+def user_suggestion(c: Candidate, avoid: set[str] | frozenset[str],
+                    file_lines: Sequence[str] | None = None) -> str | None:
     """The candidate in the user's names at the region's indentation; None if it is broken, changes nothing, or
-    fails the static checks of plausibility.py."""
-    return _checked(c, avoid)[0]
+    fails the static checks of plausibility.py. An edit model's script is laid on the region's lines of the file
+    (``file_lines``; without them, the region's own lines), so only its hunks' lines change."""
+    return _checked(c, avoid, file_lines)[0]
 
 
-def _checked(c: Candidate, avoid: set[str] | frozenset[str]) -> tuple[str | None, str]:
+def _checked(c: Candidate, avoid: set[str] | frozenset[str],
+             file_lines: Sequence[str] | None = None) -> tuple[str | None, str]:
     """(suggestion or None, why it was dropped)."""
+    if c.error:
+        return None, c.error
+    if c.script is not None:
+        laid: tuple[str | None, str] = edit_suggestion(c.region, c.canonical, c.output, avoid, file_lines)
+        return laid
     if c.output.strip() == c.canonical.code.strip():
         return None, NO_CHANGE
     try:

@@ -13,6 +13,7 @@ import functools
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from speedhints.model_export.canonical import canonicalize
 from speedhints.model_export.tokenizer import CodeTokenizer
@@ -87,4 +88,83 @@ def tiny_bundle(int8: bool = False) -> Path:
 
     out = _temp_dir("speedhints-bundle-")
     export_bundle(ExportConfig(checkpoint=tiny_checkpoint(), out=out, int8=int8))
+    return out
+
+
+# ---- an edit-output model (issue 14.5): scripts over the marked input ----------------------------------------
+
+# A method of a user's file, written by hand: a docstring, comments and a blank line around the one slow line.
+EDIT_USER = '''"""Orders."""
+import os
+
+
+class Shop:
+  def collect(self, items, limit):
+    """Items under the limit.
+
+    Kept in order.
+    """
+    # start empty
+    out = []
+    for item in items:
+
+      # copies the list each time
+      out = out + [item]
+    return out
+'''
+EDIT_SLOW_LINE, EDIT_FAST_LINE = "      out = out + [item]\n", "      out.append(item)\n"
+# A function the model is taught to answer with a script that points past its last line (malformed), and one
+# it is taught to leave alone (the empty script: EOS at once).
+EDIT_MALFORMED = "def total(values):\n    s = 0\n    for v in values:\n        s += v\n    return s\n"
+EDIT_UNCHANGED = "def first(xs, n):\n    return xs[:n]\n"
+
+
+def edit_examples(codec: Any) -> list[tuple[list[int], list[int]]]:
+    """(marked input, script) token ids of the three training inputs, without EOS/BOS."""
+    from speedhints.model_export.editscript import diff
+    from speedhints.model_export.regions import regions
+
+    (method,) = [r for r in regions(EDIT_USER) if r.name == "Shop.collect"]
+    x = canonicalize(method.code).code
+    y = canonicalize(method.code.replace(EDIT_SLOW_LINE.strip(), EDIT_FAST_LINE.strip())).code
+    bad, same = canonicalize(EDIT_MALFORMED).code, canonicalize(EDIT_UNCHANGED).code
+    return [
+        (codec.encode_source(x), codec.encode_script(x, diff(x, y))),
+        (codec.encode_source(bad), [codec.line_id(30), codec.line_id(31)]),  # lines 30-31 of a 6-line input
+        (codec.encode_source(same), []),
+    ]
+
+
+@functools.cache
+def tiny_edit_checkpoint(steps: int = 300) -> Path:
+    import torch
+
+    from speedhints.model_export.editscript import ScriptCodec
+    from speedhints.training.configs import make_run_config
+    from speedhints.training.dataset import Examples
+    from speedhints.training.train import CKPT_NAME, TrainData, train
+
+    torch.set_num_threads(1)
+    tok = CodeTokenizer.load(TOKENIZER)
+    codec = ScriptCodec(tok)
+    run = make_run_config("edit-vqvae", "tiny", output="edit", vocab_size=codec.vocab_size, pad_id=tok.pad_id,
+                          bos_id=tok.bos_id, eos_id=tok.eos_id, max_len=128)
+    t = run.train
+    t.max_steps = t.lr_decay_steps = t.eval_interval = t.ckpt_interval = steps
+    t.max_len, t.batch_size, t.learning_rate, t.warmup_steps = 128, 4, 1e-2, 10
+    pairs = edit_examples(codec)
+    ex = Examples([[*x, tok.eos_id] for x, _ in pairs], [[tok.bos_id, *s, tok.eos_id] for _, s in pairs], 0,
+                  [("p", str(i)) for i in range(len(pairs))])
+    out = _temp_dir("speedhints-tiny-edit-")
+    train(run, TrainData(ex, ex, tokenizer_json=codec.tokenizer.to_json(), source="tests/export_fixtures.py"), out,
+          device="cpu", echo=lambda _: None)
+    return out / CKPT_NAME
+
+
+@functools.cache
+def tiny_edit_bundle() -> Path:
+    from speedhints.training.export.exporter import ExportConfig, export_bundle
+
+    out = _temp_dir("speedhints-edit-bundle-")
+    export_bundle(ExportConfig(checkpoint=tiny_edit_checkpoint(), out=out))
     return out

@@ -58,7 +58,7 @@ HOOK_WITHOUT_EXTRAS = (
     "for m in {mods!r}:\n"
     "    sys.modules[m] = None  # import m now raises ModuleNotFoundError, as after `pip install speedhints`\n"
     "from speedhints.cli import main\n"
-    "raise SystemExit(main(['check', '--no-cache', 'examples/slow_script.py']))\n"
+    "raise SystemExit(main(['check', '--no-cache', '--min-precision', '0', 'examples/slow_script.py']))\n"
 )
 
 
@@ -70,7 +70,7 @@ def test_the_hook_install_is_torch_free() -> None:
     code = HOOK_WITHOUT_EXTRAS.format(mods=EXTRA_MODULES)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert (out.returncode, out.stderr) == (0, "")
-    assert out.stdout.startswith("examples/slow_script.py:")  # the shipped model's hints, printed
+    assert out.stdout.startswith("examples/slow_script.py:")  # decoded and printed (by default: silent)
 
 
 def test_train_help_and_readme_agree_on_the_cpu_preset(capsys: pytest.CaptureFixture[str]) -> None:

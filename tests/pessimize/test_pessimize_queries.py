@@ -116,3 +116,24 @@ def test_bisect_refuses_unsorted_or_changed_lists_and_bounds():
     assert variants_of("bisect_linear", bounded) == []
     called = "from bisect import bisect_left\na = sorted([3, 1])\nfor q in range(3):\n    print(bisect_left(a, int(q)))"
     assert variants_of("bisect_linear", called) == []
+
+
+def test_bisect_on_a_list_sorted_in_place():
+    source = ("import bisect\na = list(map(int, input().split()))\na.sort()\nfor q in range(5):\n"
+              "    print(bisect.bisect(a, q))\n")
+    variant = only_variant("bisect_linear", source)
+    scan = "next((i for i, v in enumerate(a) if v > q), len(a))"
+    assert variant == normal(source.replace("bisect.bisect(a, q)", scan))
+    assert_same_output(source, variant, ["4 0 2 2 9\n", "1\n"])
+
+
+def test_bisect_refuses_lists_sorted_by_a_key_or_reversed():
+    keyed = ("from bisect import bisect_left\na = sorted([3, -5, 1], key=abs)\nfor q in range(3):\n"
+             "    print(bisect_left(a, q))")
+    assert variants_of("bisect_linear", keyed) == []  # not in natural order: the bisection's answer is not the scan's
+    reversed_ = ("from bisect import bisect_left\na = [3, 1]\na.sort(reverse=True)\nfor q in range(3):\n"
+                 "    print(bisect_left(a, q))")
+    assert variants_of("bisect_linear", reversed_) == []
+    later = ("from bisect import bisect_left\na = [3, 1]\nb = 0\na.sort()\nfor q in range(3):\n"
+             "    print(bisect_left(a, q))")
+    assert variants_of("bisect_linear", later) == []  # the sort is not the very next statement

@@ -24,6 +24,8 @@ def test_comprehension_refuses_self_reference_lambdas_and_class_bodies():
     assert variants_of("comprehension_loop", "a = [1, 2]\na = [v + 1 for v in a]\nprint(a)") == []
     assert variants_of("comprehension_loop", "fs = [lambda: v for v in range(3)]\nprint(fs[0]())") == []
     in_class = "class C:\n    k = 2\n    ys = [v for v in range(3)]\nprint(C.ys)"
+    both_read = "d = {input(): input() for _ in range(2)}\nprint(d)"  # key first, then value: `d[k] = v` swaps them
+    assert variants_of("comprehension_loop", both_read) == []
     assert variants_of("comprehension_loop", in_class) == []
 
 

@@ -1,13 +1,13 @@
 """N candidate programs per input from each system: the trained models and the two baselines.
 
+An edit-output model (``ModelConfig.output == "edit"``) decodes scripts of the marked input; each is applied to x
+here, so every system's candidates are whole canonical programs and are scored and executed alike.
+
 - Edit-VQVAE and VQVAE: one greedy decoding per codebook entry (N = K), ordered by code id; the latent prior's
   ranking of the K codes is kept alongside, for best-of-k "ranked by the prior".
 - Edit-VAE: N latents drawn from its prior N(0, I), one greedy decoding each.
 - Transformer, Transformer*: N samples at ``temperature`` (the paper samples the baseline for diversity).
 - copy-input: ŷ = x, N times: a model only counts as better where it beats this.
-- edit-output checkpoints (``output = "edit"``): x is read with line tokens and each decoded edit script is mapped
-  back to the whole program (``editscript.apply``) before it is scored or run; a malformed script is
-  ``BROKEN_SCRIPT``, which does not parse.
 - retrieval: the fast sides of the N training pairs whose slow side is nearest to x (ROUGE-4 F1 on canonical
   tokens, ties broken by ROUGE-1): what a lookup table of the training data suggests.
 """
@@ -21,13 +21,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from speedhints.model_export.bundle import sha256_file
-from speedhints.model_export.editscript import ScriptError, apply, split_lines
+from speedhints.model_export.editscript import ScriptCodec, ScriptError, apply, split_lines
 from speedhints.training.data.similarity import code_tokens, rouge_n
 from speedhints.training.dataset import PairRecord
 from speedhints.training.evaluation.inputs import EvalInput
-
-# A script that does not fit its input: not a program (it does not parse), so it scores and runs as a failure.
-BROKEN_SCRIPT = "<malformed edit script>\n"
 
 
 @dataclass(frozen=True)
@@ -126,13 +123,9 @@ class ModelSampler:
         if not payload.get("tokenizer_json"):
             raise ValueError(f"{ckpt}: the checkpoint carries no tokenizer")
         self.tokenizer = CodeTokenizer.from_json(payload["tokenizer_json"])
-        # An edit-output model reads x with line tokens and writes a script of x: each sample is mapped back to the
-        # whole program (editscript.apply) before it is scored or run, so it is judged like any other program.
-        self.codec = None
-        if self.run.model.output == "edit":
-            from speedhints.training.train import edit_codec
-
-            self.codec = edit_codec(self.tokenizer, self.run)
+        # An edit model reads x marked and writes a script of x: its samples are x with the script applied.
+        self.codec = ScriptCodec(self.tokenizer) if self.run.model.output == "edit" else None
+        self.malformed = 0  # edit scripts that did not parse or fit x (their sample is "": nothing to score)
         self.name = name
         self.n_samples = n_samples
         self.temperature = temperature
@@ -154,18 +147,19 @@ class ModelSampler:
 
     def fits(self, x: EvalInput) -> bool:
         if self.codec is not None and len(split_lines(x.code)) > self.codec.max_lines:
-            return False  # more lines than the model can point at
+            return False
         return len(self.source_ids(x.code)) <= self.max_len
 
-    def program(self, x: str, ids: Sequence[int]) -> str:
-        """A decoded output as a whole canonical program: the program itself, or x with the script applied (a
-        malformed script becomes BROKEN_SCRIPT, which does not parse and so counts as a failed candidate)."""
+    def program(self, x: str, out: list[int]) -> str:
+        """A decoded output as a program: the program itself, or x with the decoded script applied."""
         if self.codec is None:
-            return str(self.tokenizer.decode(ids))
+            return str(self.tokenizer.decode(out))
         try:
-            return apply(x, self.codec.decode_script(x, ids))
+            program: str = apply(x, self.codec.decode_script(x, out))
+            return program
         except ScriptError:
-            return BROKEN_SCRIPT
+            self.malformed += 1
+            return ""
 
     def candidates(self, x: EvalInput) -> Candidates:
         import torch

@@ -150,8 +150,8 @@ def candidates_of(suggester: Any, source: str, with_rank: bool = False) -> list[
             canonical = canonicalize(region.code)
         except CanonicalError:
             continue
-        ids = [*suggester.tokenizer.encode(canonical.code), suggester.spec.eos_id]
-        if len(ids) <= suggester.spec.max_len:
+        ids = suggester.source_ids(canonical.code)
+        if ids is not None:
             prepared.append((region, canonical, ids))
     if not prepared:
         return []
@@ -164,7 +164,7 @@ def candidates_of(suggester: Any, source: str, with_rank: bool = False) -> list[
                 ranks[(region.start, latent)] = place
     out: list[Any] = []
     for c in suggester.candidates(prepared, suggester.spec.codebook_size):
-        suggestion, why = _checked(c, avoid)
+        suggestion, why = _checked(c, avoid, lines)
         program = None if suggestion is None else splice(lines, c.region.start, c.region.end, suggestion)
         out.append((c, program, why, ranks[(c.region.start, c.latent)]) if with_rank else (c, program, why))
     return out

@@ -3,7 +3,8 @@
 The check is part of export, not only of the tests: every graph is run in onnxruntime on inputs of shapes other
 than the ones it was traced with (ragged padding and caches included) and compared with the torch module it came
 from; the decoder adapter is also compared with the training code's own teacher-forced decoder. A difference
-beyond the tolerance fails the export, so a bundle that exists has passed it. The int8 variant is held to
+beyond the tolerance fails the export, so a bundle that exists has passed it. An edit model's graphs are also
+compared on a script over a marked input (line tokens on both sides). The int8 variant is held to
 agreement with fp32 on greedy tokens rather than to a float tolerance (quantisation moves logits by design).
 """
 
@@ -23,6 +24,7 @@ from speedhints import __version__
 from speedhints.model_export import bundle as fmt
 from speedhints.model_export.atlas import Atlas, AtlasError
 from speedhints.model_export.bundle import ModelSpec
+from speedhints.model_export.editscript import ScriptCodec, ScriptError, diff
 from speedhints.model_export.onnx_decoding import Seq2SeqRunner, make_session
 from speedhints.model_export.tokenizer import CodeTokenizer
 from speedhints.training.configs import RunConfig
@@ -55,7 +57,7 @@ class ExportConfig:
 def spec_of(run: RunConfig) -> ModelSpec:
     m = run.model
     return ModelSpec(m.kind, m.vocab_size, m.d_model, m.n_heads, m.n_dec_layers, m.codebook_size, m.max_len,
-                     m.pad_id, m.bos_id, m.eos_id)
+                     m.pad_id, m.bos_id, m.eos_id, m.output)
 
 
 def load_checkpoint(path: Path) -> tuple[EditModel, RunConfig, dict[str, Any]]:
@@ -66,8 +68,6 @@ def load_checkpoint(path: Path) -> tuple[EditModel, RunConfig, dict[str, Any]]:
     except Exception as exc:  # torch.load raises many types for a file that is not a checkpoint
         raise ExportError(f"{path}: not a speedhints checkpoint ({type(exc).__name__})") from None
     run = RunConfig.from_dict(ckpt["run_config"])
-    if run.model.output == "edit":  # the runtime would read its scripts as programs
-        raise ExportError(f"{path}: an edit-output model; bundles of those come with issue 14 item 5")
     if not run.model.has_codebook:
         raise ExportError(f"{path}: a {run.model_name} model has no codebook; export takes edit-vqvae or vqvae")
     model = build_model(run.model)
@@ -143,8 +143,10 @@ def _close(name: str, got: np.ndarray, ref: np.ndarray, cfg: ExportConfig, figur
         raise ExportError(f"onnxruntime and torch disagree on {name}: max |diff| {diff:.3g} > tolerance {bound:.3g}")
 
 
-def check_fp32(model: EditModel, out: Path, spec: ModelSpec, cfg: ExportConfig) -> dict[str, float]:
-    """Run each fp32 graph in onnxruntime at shapes unlike the traced ones; compare with torch."""
+def check_fp32(model: EditModel, out: Path, spec: ModelSpec, cfg: ExportConfig,
+               codec: ScriptCodec | None = None) -> dict[str, float]:
+    """Run each fp32 graph in onnxruntime at shapes unlike the traced ones; compare with torch (an edit model's
+    also on a script over a marked input)."""
     g = torch.Generator().manual_seed(cfg.seed)
     n, h, hd = spec.n_dec_layers, spec.n_heads, spec.head_dim
     enc_s, dec_s, pri_s = (make_session(str(out / f)) for f in (fmt.ENCODER, fmt.DECODER, fmt.PRIOR))
@@ -180,7 +182,43 @@ def check_fp32(model: EditModel, out: Path, spec: ModelSpec, cfg: ExportConfig) 
         for i, (a, r) in enumerate(zip(got[2:], ref[2:], strict=True)):
             _close(f"decoder present {i}", a, r.numpy(), cfg, figures)
     figures["adapter_vs_training_decoder"] = _check_adapter(model, spec, cfg, g)
-    return {k: v for k, v in figures.items() if k in ("decoder logits", "prior_logits", "adapter_vs_training_decoder")}
+    keep = ["decoder logits", "prior_logits", "adapter_vs_training_decoder"]
+    if codec is not None:
+        figures["edit_script_logits"] = _check_script(model, enc_s, dec_s, spec, cfg, codec)
+        keep.append("edit_script_logits")
+    return {k: v for k, v in figures.items() if k in keep}
+
+
+# A marked input and its script: what an edit model's graphs see at run time, checked like the random ids above.
+SCRIPT_X = "v0 = int(input())\nv1 = []\nfor v2 in range(v0):\n    v1 = v1 + [v2]\nprint(v1)\n"
+SCRIPT_Y = "v0 = int(input())\nv1 = []\nfor v2 in range(v0):\n    v1.append(v2)\nprint(v1)\n"
+
+
+def _check_script(model: EditModel, enc_s: Any, dec_s: Any, spec: ModelSpec, cfg: ExportConfig,
+                  codec: ScriptCodec) -> float:
+    """onnxruntime vs the training code's decoder, teacher-forced on a script over a marked input (line tokens in
+    both the encoder's input and the decoder's), for two latents: the largest |logit difference|."""
+    src = [*codec.encode_source(SCRIPT_X), spec.eos_id]
+    tgt = [spec.bos_id, *codec.encode_script(SCRIPT_X, diff(SCRIPT_X, SCRIPT_Y))]
+    if len(src) > spec.max_len or len(tgt) > spec.max_len:
+        raise ExportError(f"the model's max_len {spec.max_len} is too short for the export's script check")
+    b, n = 2, spec.n_dec_layers
+    ids = torch.tensor([src] * b)
+    assert model.quantizer is not None
+    z = model.quantizer.embed[: b].detach()
+    with torch.no_grad():
+        mask = ids != spec.pad_id
+        ref, _ = model.seq2seq.decode(torch.tensor([tgt] * b), model.seq2seq.cross_kv(model.seq2seq.encode(ids, mask,
+                                                                                                          z)), mask)
+    cross = enc_s.run(kv_names("cross", n), {"input_ids": ids.numpy(), "z": z.numpy()})
+    feed = {"input_ids": np.array([tgt] * b, dtype=np.int64), "position_ids": np.tile(np.arange(len(tgt)), (b, 1)),
+            "past_mask": np.zeros((b, 0), dtype=bool), "encoder_attention_mask": mask.numpy(),
+            **dict(zip(kv_names("cross", n), cross, strict=True)),
+            **{k: np.zeros((b, spec.n_heads, 0, spec.head_dim), dtype=np.float32) for k in kv_names("past", n)}}
+    figures: dict[str, float] = {}
+    _close("decoder logits on a script over a marked input", dec_s.run(["logits"], feed)[0], ref.numpy(), cfg,
+           figures)
+    return figures["decoder logits on a script over a marked input"]
 
 
 def _check_adapter(model: EditModel, spec: ModelSpec, cfg: ExportConfig, g: torch.Generator) -> float:
@@ -271,6 +309,9 @@ def export_bundle(cfg: ExportConfig) -> dict[str, Any]:
                                                                   spec.eos_id):
         raise ExportError(f"the tokenizer (vocab {tok.vocab_size}) does not match the model (vocab "
                           f"{spec.vocab_size}) or its pad/bos/eos ids")
+    codec = ScriptCodec(tok) if spec.output == "edit" else None
+    if codec is not None and codec.tokenizer is not tok:  # the bundle's tokenizer is the one the runtime reads
+        raise ExportError("an edit model needs the tokenizer with the line tokens (the one its checkpoint stores)")
     atlas = Atlas()
     if cfg.atlas is not None:
         try:
@@ -283,11 +324,11 @@ def export_bundle(cfg: ExportConfig) -> dict[str, Any]:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     export_graphs(model, tmp, spec)
-    checks = check_fp32(model, tmp, spec, cfg)
+    checks = check_fp32(model, tmp, spec, cfg, codec)
     precisions = ["fp32"]
     if cfg.int8:
         quantize_int8(tmp)
-        checks.update(check_int8(tmp, spec, cfg, _check_sources(cfg, tok, spec)))
+        checks.update(check_int8(tmp, spec, cfg, _check_sources(cfg, tok, spec, codec)))
         precisions.append("int8")
     (tmp / fmt.TOKENIZER).write_text(tokenizer_json, encoding="utf-8")
     atlas.save(tmp / fmt.ATLAS)
@@ -315,7 +356,8 @@ def export_bundle(cfg: ExportConfig) -> dict[str, Any]:
     return dict(manifest)
 
 
-def _check_sources(cfg: ExportConfig, tok: CodeTokenizer, spec: ModelSpec) -> list[list[int]]:
+def _check_sources(cfg: ExportConfig, tok: CodeTokenizer, spec: ModelSpec,
+                   codec: ScriptCodec | None = None) -> list[list[int]]:
     if cfg.check_pairs is None:
         return []
     sources: list[list[int]] = []
@@ -325,7 +367,10 @@ def _check_sources(cfg: ExportConfig, tok: CodeTokenizer, spec: ModelSpec) -> li
         raise ExportError(f"{cfg.check_pairs}: cannot read ({exc.strerror or exc})") from None
     for line in lines:
         try:
-            ids = [*tok.encode(json.loads(line)["slow"]), spec.eos_id]
+            slow = json.loads(line)["slow"]
+            ids = [*(tok.encode(slow) if codec is None else codec.encode_source(slow)), spec.eos_id]
+        except ScriptError:  # more lines than an edit model addresses
+            continue
         except (json.JSONDecodeError, KeyError, TypeError):
             raise ExportError(f"{cfg.check_pairs}: not a pairs JSONL file (need a \"slow\" field)") from None
         if len(ids) < spec.max_len and ids not in sources:

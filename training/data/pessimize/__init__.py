@@ -11,6 +11,52 @@ The contract every family module in this package keeps (``speedhints data synth`
   everywhere. The precondition is what makes the variant behave like the original on every input.
 - ``variants(source, family)`` is the one entry point: it parses, calls the transform, unparses each variant with
   ``ast.unparse`` and drops variants equal to the original's ``ast.unparse`` (a transform that changes nothing).
+
+Behaviour kept: the pessimized program prints the same standard output and exits alike on every input (so the
+slow side of a pair is as correct as the original); ``print_per_item`` and ``print_buffered`` keep the same
+tokens, as the judge compares them, but may move whitespace; ``prefix_sum_slice`` assumes valid prefix indices;
+each module's docstring states its precondition. ``behaviour_check`` runs variants of real solutions on their
+tests beside the originals; ``coverage`` counts where each family applies.
+
+How many of the corpus's 31,617 passing solutions (``training/corpus/verified.tsv``, converted to Python 3)
+each family applies to, in registration order (``python -m speedhints.training.data.pessimize.coverage
+--workers 3``, 55 minutes on the shared machine; a solution counts once per family however many sites it has;
+``bisect_linear`` recounted after its last change, over the 183 passing solutions that mention ``bisect``). The
+corpus is Python 2 code converted to Python 3, so idioms of later libraries and styles (``Counter``, ``lru_cache``,
+``heapq``/``bisect`` queues, ``sys.stdin`` aliases) are rare in it; those families matter for the code the hook
+sees more than for the synthetic pairs:
+
+    stdin_readline              1,174    3.7%
+    stdin_read_split               36    0.1%
+    set_membership                233    0.7%
+    dict_keys_membership          716    2.3%
+    deque_popleft                  40    0.1%
+    pow_mod                         5    0.0%
+    join_concat                    52    0.2%
+    counter_count                  15    0.0%
+    heapq_min_remove                1    0.0%
+    bisect_linear                  15    0.0%
+    comprehension_loop          4,138   13.1%
+    method_alias                   25    0.1%
+    input_alias                     4    0.0%
+    print_per_item                694    2.2%
+    hoist_len                     220    0.7%
+    hoist_call                    258    0.8%
+    sort_per_iteration            409    1.3%
+    early_break                     5    0.0%
+    any_all_loop                    5    0.0%
+    enumerate_index               237    0.7%
+    sum_loop                      312    1.0%
+    list_repeat_comprehension   2,607    8.2%
+    stdout_write                  186    0.6%
+    main_to_module                805    2.5%
+    print_buffered                 41    0.1%
+    prefix_sum_slice                2    0.0%
+    lru_cache_removal               0    0.0%
+    memo_dict_removal               7    0.0%
+    append_concat               3,132    9.9%
+    index_iteration             2,550    8.1%
+    min_max_sorted              2,645    8.4%
 """
 
 from __future__ import annotations

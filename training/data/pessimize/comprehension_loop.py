@@ -1,10 +1,11 @@
-"""``xs = [f(x) for x in it if c]`` -> ``xs = []`` and a ``for`` loop that appends (likewise sets and dicts):
-a method lookup and call per item instead of the comprehension's dedicated opcode.
+"""``xs = [f(x) for x in it if c]`` -> ``xs = []`` and a ``for`` loop that appends (likewise sets and dicts): a method
+lookup and call per item instead of the comprehension's dedicated opcode.
 
-Precondition: the comprehension is the whole value of an assignment to one plain name ``xs`` that it does not
-read itself (the loop rebinds ``xs`` first), in a function or at module level (a class body resolves names in a
-comprehension differently), synchronous, without ``lambda`` or nested functions. Its loop variables would leak
-out of the loop, so a variable whose name the program uses elsewhere is renamed to a fresh one. ``set`` is the
+Precondition: the comprehension is the whole value of an assignment to one plain name ``xs`` that it does not read
+itself (the loop rebinds ``xs`` first), in a function or at module level (a class body resolves names in a
+comprehension differently), synchronous, without ``lambda`` or nested functions; a dict comprehension's key or value
+has no calls (the comprehension evaluates the key first, ``d[k] = v`` the value first). Its loop variables would
+leak out of the loop, so a variable whose name the program uses elsewhere is renamed to a fresh one. ``set`` is the
 builtin for a set comprehension.
 """
 
@@ -23,6 +24,7 @@ from ._common import (
     per_site,
     preorder,
     scope_of,
+    simple_expression,
     statement_list,
     store,
 )
@@ -40,6 +42,8 @@ def _eligible(tree: ast.Module, names: Names, links: dict[ast.AST, ast.AST], stm
         return False
     if any(g.is_async for g in comp.generators):
         return False
+    if isinstance(comp, ast.DictComp) and not (simple_expression(comp.key) or simple_expression(comp.value)):
+        return False  # the comprehension evaluates the key first, `d[k] = v` the value first
     inner = list(preorder(comp))
     if any(isinstance(n, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Await)) for n in inner):
         return False

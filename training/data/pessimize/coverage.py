@@ -14,8 +14,9 @@ import gzip
 import json
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,15 +99,18 @@ def _count_one(python2: str) -> Coverage:
     return result
 
 
-def count(sources: Iterator[str], workers: int = 1) -> Coverage:
+def count(sources: Iterator[str], workers: int = 1, progress: Callable[[Coverage], None] | None = None,
+          every: int = 5000) -> Coverage:
+    """The coverage of ``sources``; ``progress`` sees the running totals every ``every`` sources (a long run)."""
     total = Coverage()
-    if workers <= 1:
-        for source in sources:
-            total.add(_count_one(source))
-        return total
-    with ProcessPoolExecutor(workers) as pool:
-        for one in pool.map(_count_one, sources, chunksize=32):
+    seen = 0
+    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+        results = pool.map(_count_one, sources, chunksize=32) if pool is not None else map(_count_one, sources)
+        for one in results:
             total.add(one)
+            seen += 1
+            if progress is not None and seen % every == 0:
+                progress(total)
     return total
 
 
@@ -134,7 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.limit is not None and args.limit < 1:
         print("error: --limit must be at least 1", file=sys.stderr)
         return 2
-    coverage = count(corpus_sources(args.data, passing_ids(args.verified), args.limit), max(1, args.workers))
+    def progress(partial: Coverage) -> None:
+        print(f"... {partial.solutions} solutions so far\n{format_table(partial)}", file=sys.stderr, flush=True)
+
+    sources = corpus_sources(args.data, passing_ids(args.verified), args.limit)
+    coverage = count(sources, max(1, args.workers), progress)
     print(format_table(coverage))
     return 0
 

@@ -86,4 +86,4 @@ def transform(tree: ast.Module) -> list[ast.Module]:
     return per_site(tree, sites, rewrite)
 
 
-FAMILY = Family(name="early_break", label="break at the first hit -> full loop", transform=transform)
+FAMILY = Family(name="early_break", label="full loop -> break at the first hit", transform=transform)
