@@ -109,6 +109,12 @@ class Atlas:
         rec = self.precision(latent)
         return rec.precision_lower_bound if rec is not None else 0.0
 
+    def shows(self, latent: int, min_precision: float) -> bool:
+        """The runtime's precision gate: a latent's hints are shown only when its measured lower bound clears
+        ``min_precision`` (an unmeasured latent's bound is 0, so only 0 shows it). The runtime and the evaluation
+        both ask this, so an evaluated "shown" is what the hook shows."""
+        return self.lower_bound(latent) >= min_precision
+
     def with_precision(self, records: Sequence[LatentPrecision], measured: dict[str, Any]) -> Atlas:
         return Atlas(self.latents, tuple(records), dict(measured))
 

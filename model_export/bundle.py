@@ -164,6 +164,16 @@ def write_atlas(path: Path, atlas: Atlas) -> dict[str, Any]:
     return write_manifest(path, manifest)
 
 
+def write_evaluation(path: Path, evaluation: dict[str, Any]) -> dict[str, Any]:
+    """Replace a bundle's ``evaluation`` (e.g. with the shown figures ``speedhints eval --bundle`` measured) and
+    re-seal its manifest; no file changes. Returns the new manifest."""
+    manifest = read_manifest(path)
+    manifest["evaluation"] = evaluation
+    for key in ("format", "format_version", "files"):
+        manifest.pop(key, None)
+    return write_manifest(path, manifest)
+
+
 def load_atlas(bundle: Bundle) -> Atlas:
     """The bundle's atlas (an empty one when it has none); BundleError when it cannot be read."""
     file = bundle.file(ATLAS)

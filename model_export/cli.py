@@ -83,8 +83,21 @@ def describe(manifest: dict[str, Any], path: str) -> list[str]:
         figures = [f"{k.replace('_correct_and_faster', '')} {execution[k]:.3f}" for k in keys]
         lines.append(f"execution on {execution.get('inputs')} test inputs: parse {execution.get('parse', 0):.3f}, "
                      f"pass {execution.get('pass', 0):.3f}; correct and >= 1.2x faster: " + ", ".join(figures))
+    lines += describe_shown(execution)
     if not rows and not execution:
         lines.append("evaluation: none recorded in this bundle")
+    return lines
+
+
+def describe_shown(execution: dict[str, Any]) -> list[str]:
+    """One line per test set that has shown figures (``speedhints eval --bundle ... --write-bundle``)."""
+    lines = []
+    for name, e in sorted(execution.items()):
+        if isinstance(e, dict) and "shown" in e and "shown_coverage" in e:
+            prec = "-" if e.get("shown_precision") is None else f"{e['shown_precision']:.3f}"
+            lines.append(f"shown on {name} ({e.get('shown_inputs', e.get('inputs'))} test inputs, min-precision "
+                         f"{e.get('min_precision')}, top-k {e.get('top_k')}): {e['shown']} hints, precision {prec} "
+                         f"(correct and >= 1.2x faster), coverage {e['shown_coverage']:.3f}")  # fmt: skip
     return lines
 
 

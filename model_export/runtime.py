@@ -328,7 +328,7 @@ class OnnxSuggester:
         it answers BELOW_PRECISION (accounting.py) for a latent whose measured precision is too low; such rows are
         then neither decoded nor shown, and counted under that key. A latent the atlas never measured has bound 0,
         so only ``min_precision`` 0 lets it through."""
-        if self.atlas.lower_bound(latent) < self.config.min_precision:
+        if not self.atlas.shows(latent, self.config.min_precision):
             return BELOW_PRECISION
         return None
 

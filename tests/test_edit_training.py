@@ -110,6 +110,33 @@ def test_tiny_models_learn_real_pairs_with_each_output(tmp_path: Path, model_nam
     assert rebuilt == [r.fast for r in records]
 
 
+def test_the_scorer_maps_an_edit_models_scripts_back(tmp_path: Path) -> None:
+    # Issue 14 item 4: a script is mapped back to the whole program before it is scored or run.
+    from speedhints.training.evaluation.generate import ModelSampler
+    from speedhints.training.evaluation.inputs import EvalInput
+    from speedhints.training.models import build_model
+    from speedhints.training.models.checkpoint import save_checkpoint
+
+    tok = CodeTokenizer.load(TOKENIZER)
+    run = tiny_run("edit-vqvae", "edit", tok, steps=1)
+    ckpt = tmp_path / "edit.pt"
+    save_checkpoint(ckpt, {"run_config": run.to_dict(), "model": build_model(run.model).state_dict(),
+                           "tokenizer_json": ScriptCodec(tok).tokenizer.to_json()})
+    sampler = ModelSampler("m", ckpt, 4, 0.7, 0)
+    codec = ScriptCodec(tok)
+    assert sampler.source_ids(X) == [*codec.encode_source(X), tok.eos_id]  # x with its line tokens
+    assert sampler.program(X, codec.encode_script(X, diff(X, Y))) == Y  # a script becomes the whole program
+    assert sampler.program(X, []) == X  # the empty script: no change
+    assert sampler.program(X, [codec.line_id(9), codec.line_id(2)]) == ""  # out of order: nothing to score
+    assert sampler.malformed == 1
+    long_x = "".join(f"v{i % 90} = {i}\n" for i in range(codec.max_lines + 5))
+    assert sampler.fits(EvalInput("p", "1", X, 1.0, ())) and not sampler.fits(EvalInput("p", "2", long_x, 1.0, ()))
+    cands = sampler.candidates(EvalInput("p", "1", X, 1.0, ()))
+    assert len(cands.samples) == run.model.codebook_size  # one per code
+    line_chars = {chr(0xE100 + i) for i in range(codec.max_lines + 1)}  # a program never holds a line token
+    assert not any(line_chars & set(c) for c in cands.samples)
+
+
 def test_cli_trains_an_edit_model_and_keeps_outputs_apart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import json
 

@@ -123,6 +123,9 @@ def test_evaluate_end_to_end(tmp_path: Path, sandbox: Sandbox) -> None:
     assert execution["copy-input"]["pass"] == 1.0 and execution["copy-input"]["best_of_64_correct_and_faster"] == 0
     assert "prior_best_of_1_correct_and_faster" in execution["edit-vqvae"]
     assert execution["edit-vqvae"]["samples"] == 4
+    # A checkpoint has no measured precision: behind the runtime's default gate it would show nothing.
+    assert execution["edit-vqvae"]["shown"] == 0 and execution["edit-vqvae"]["shown_coverage"] == 0.0
+    assert execution["edit-vqvae"]["min_precision"] == 0.5 and "checked" in execution["edit-vqvae"]
     write_results(results, tmp_path / "out")
     md = (tmp_path / "out" / "table.md").read_text()
     assert "| edit-vqvae | by_problem |" in md and "best-of-8" in md

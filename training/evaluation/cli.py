@@ -11,7 +11,10 @@ from typing import Any
 import click
 
 from speedhints.extras import needs
+from speedhints.model_export.atlas import DEFAULT_MIN_PRECISION
 from speedhints.paths import default_data, default_work
+from speedhints.training.evaluation.shown import DEFAULT_TOP_K
+from speedhints.training.evaluation.test_sets import TEST_SETS
 
 DEFAULT_DATA = default_data()
 DEFAULT_WORK = default_work()
@@ -69,12 +72,29 @@ def atlas_markdown(rows: list[dict[str, Any]]) -> str:
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="torch CPU threads.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--bundle", "bundles", multiple=True, metavar="NAME=DIR",
+              help="A model bundle (e.g. shipped=model_export/default_bundle): run its runtime, as the hook does, on "
+                   "--execute programs of each --test-set and judge what it would show.")
+@click.option("--test-set", "test_sets", multiple=True, type=click.Choice(TEST_SETS),
+              help="Test sets for --bundle (default: by_problem).")
+@click.option("--min-precision", type=click.FloatRange(0, 1), default=DEFAULT_MIN_PRECISION, show_default=True,
+              help="The precision gate behind `shown` (the runtime's default); the table adds 0, 0.1, 0.3, 0.5.")
+@click.option("--top-k", type=click.IntRange(1, 64), default=DEFAULT_TOP_K, show_default=True,
+              help="Latents asked per region (the hook's default).")
+@click.option("--minutes", type=click.FloatRange(min=0), default=None,
+              help="--bundle: stop starting programs after this many minutes per test set (the log resumes).")
+@click.option("--write-bundle", is_flag=True, help="--bundle: put the shown figures in the bundle's manifest.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("eval"), show_default=True)
 def eval_command(splits: tuple[str, ...], models: tuple[str, ...], inputs: int | None, samples: int,
                  temperature: float, threshold: float, min_speedup: float, exec_inputs: int, data: Path, work: Path,
                  atlas_model: str | None, plots: str, workers: int, threads: int | None, seed: int,
-                 out: Path) -> int:  # fmt: skip
-    """Score every model and baseline with the paper's metrics, run their candidates, and build the atlas."""
+                 bundles: tuple[str, ...], test_sets: tuple[str, ...], min_precision: float, top_k: int,
+                 minutes: float | None, write_bundle: bool, out: Path) -> int:  # fmt: skip
+    """Score every model and baseline with the paper's metrics, run their candidates, and build the atlas; with
+    --bundle, judge what a bundle's runtime would show on the test sets (shown, shown_precision, shown_coverage)."""
+    if bundles and not (splits or models):  # the bundle alone: no Table 1, no corpus-wide files needed
+        return _bundles_only(bundles, test_sets or ("by_problem",), exec_inputs, min_precision, top_k, minutes,
+                             write_bundle, data, work, workers, seed, out)  # fmt: skip
     needs("torch", "sacrebleu", *(["matplotlib"] if plots else []), *(["umap"] if "umap" in plots else []))
     from speedhints.training.evaluation.inputs import EvalDataError
     from speedhints.training.evaluation.run import (
@@ -103,7 +123,7 @@ def eval_command(splits: tuple[str, ...], models: tuple[str, ...], inputs: int |
 
         torch.set_num_threads(threads)
     settings = EvalSettings(samples, temperature, threshold, min_speedup, inputs, exec_inputs, seed, workers,
-                            cache_dir=out / "candidates")
+                            cache_dir=out / "candidates", min_precision=min_precision)
     echo = lambda m: click.echo(m, err=True)  # noqa: E731
     with contextlib.ExitStack() as stack:
         factory = None
@@ -118,6 +138,16 @@ def eval_command(splits: tuple[str, ...], models: tuple[str, ...], inputs: int |
         except (EvalDataError, OSError, ValueError) as exc:
             click.echo(f"error: {exc}", err=True)
             return 1
+    if bundles:
+        try:
+            results["shown"] = _shown_rows(bundles, test_sets or ("by_problem",), exec_inputs, min_precision, top_k,
+                                           minutes, write_bundle, data, work, workers, seed, out, echo)  # fmt: skip
+        except click.BadParameter as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            return 2
+        except (ValueError, OSError) as exc:
+            click.echo(f"error: {str(exc).splitlines()[0]}", err=True)
+            return 1
     atlas_spec = _atlas_target(atlas_model, specs)
     if atlas_spec is not None:
         split, name = atlas_spec
@@ -130,6 +160,96 @@ def eval_command(splits: tuple[str, ...], models: tuple[str, ...], inputs: int |
     extra = ", atlas.json, atlas.md, evaluation.json" if atlas_spec else ""
     click.echo(f"wrote {out}/results.json, table.md, table.csv{extra}")
     return 0
+
+
+def _bundles_only(bundles: tuple[str, ...], test_sets: tuple[str, ...], exec_inputs: int, min_precision: float,
+                  top_k: int, minutes: float | None, write_bundle: bool, data: Path, work: Path, workers: int,
+                  seed: int, out: Path) -> int:  # fmt: skip
+    from speedhints.training.evaluation.run import table_markdown, write_results
+
+    echo = lambda m: click.echo(m, err=True)  # noqa: E731
+    try:
+        rows = _shown_rows(bundles, test_sets, exec_inputs, min_precision, top_k, minutes, write_bundle, data, work,
+                           workers, seed, out, echo)  # fmt: skip
+    except click.BadParameter as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        return 2
+    except (ValueError, OSError) as exc:
+        click.echo(f"error: {str(exc).splitlines()[0]}", err=True)
+        return 1
+    results: dict[str, Any] = {"settings": {"min_precision": min_precision, "top_k": top_k, "seed": seed,
+                                            "execute": exec_inputs}, "inputs": {}, "table1": [], "execution": [],
+                               "shown": rows}  # fmt: skip
+    write_results(results, out)
+    click.echo(table_markdown(results))
+    click.echo(f"wrote {out}/results.json, table.md")
+    return 0
+
+
+def _shown_rows(bundles: tuple[str, ...], test_sets: tuple[str, ...], exec_inputs: int, min_precision: float,
+                top_k: int, minutes: float | None, write_bundle: bool, data: Path, work: Path, workers: int,
+                seed: int, out: Path, echo: Any) -> list[dict[str, Any]]:  # fmt: skip
+    """Every bundle on every test set: its runtime on --execute programs, judged (one log per bundle and set under
+    OUT/NAME-SET/, resumable), then the shown figures at the gate and at the table's thresholds."""
+    import time
+
+    from speedhints.model_export.bundle import BundleError, load_atlas, load_bundle, write_evaluation
+    from speedhints.training.evaluation.precision import PrecisionSettings, measure, pack_log, read_log
+    from speedhints.training.evaluation.precision_cli import _check_log_model, model_fingerprint, prepare_and_measure
+    from speedhints.training.evaluation.run import shown_row, with_shown
+    from speedhints.training.evaluation.test_sets import (
+        NO_SYNTH,
+        choose,
+        split_test_inputs,
+        synth_sources,
+        synth_test_rows,
+    )
+
+    if not exec_inputs:
+        raise click.BadParameter("--bundle needs --execute N (the programs per test set to run)")
+    rows: list[dict[str, Any]] = []
+    for spec in bundles:
+        name, path = _split_option(spec)
+        try:
+            bundle = load_bundle(path)
+            atlas = load_atlas(bundle)
+        except BundleError as exc:
+            raise ValueError(str(exc)) from None
+        mine = []
+        for test_set in test_sets:
+            sources = None
+            if test_set == "synth_test":
+                synth = synth_test_rows()
+                if not synth:
+                    echo(f"{name}: {NO_SYNTH}")
+                    mine.append({"model": name, "split": test_set, "inputs": 0, "note": NO_SYNTH})
+                    continue
+                keys = [r.key for r in synth]
+                sources = synth_sources(synth)
+            else:
+                keys = split_test_inputs(test_set)
+            chosen = choose(keys, exec_inputs, seed)
+            log_dir = out / f"{name}-{test_set}"
+            _check_log_model(log_dir, model_fingerprint(bundle.manifest))
+            settings = PrecisionSettings(data=data, work=work / "precision", out=log_dir, bundle=Path(path),
+                                         workers=workers)  # fmt: skip
+            deadline = time.monotonic() + 60 * minutes if minutes is not None else None
+            prepare_and_measure(settings, bundle, chosen, log_dir / "candidates.jsonl", deadline, echo, measure,
+                                sources, label=f"eval {name} {test_set}")  # fmt: skip
+            logged = read_log(log_dir / "candidates.jsonl")
+            if logged:
+                pack_log(log_dir / "candidates.jsonl", logged)  # one gzip file, committed beside the table
+            measured = [r for r in logged if (r.problem, r.id) in set(chosen)]
+            done = sorted({(r.problem, r.id) for r in measured})
+            row = {"model": name, "split": test_set, **shown_row(measured, done, atlas, min_precision, top_k)}
+            echo(f"{name} {test_set}: {row['inputs']} inputs, shown {row['shown']}, shown_precision "
+                 f"{row['shown_precision']}, shown_coverage {row['shown_coverage']:.3f}")  # fmt: skip
+            mine.append(row)
+        if write_bundle:
+            write_evaluation(bundle.path, with_shown(bundle.manifest.get("evaluation") or {}, mine))
+            echo(f"{name}: wrote the shown figures into {bundle.path}/manifest.json (re-sealed)")
+        rows += mine
+    return rows
 
 
 def _atlas_target(atlas_model: str | None, specs: dict[str, Any]) -> tuple[str, str] | None:

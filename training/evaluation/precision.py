@@ -33,6 +33,7 @@ from typing import Any
 
 from speedhints.model_export.atlas import LatentPrecision, wilson_lower_bound
 from speedhints.training.data.convert import DEFAULT_DATA, DEFAULT_WORK, REPO_ROOT
+from speedhints.training.evaluation.shown import Measured, judge_program
 
 SPLITS_TABLE = REPO_ROOT / "training" / "corpus" / "splits.tsv"
 SCALED_TABLE = REPO_ROOT / "training" / "corpus" / "scaled_inputs.tsv"
@@ -55,30 +56,6 @@ class PrecisionSettings:
     seed: int = 0
 
 
-@dataclass(frozen=True)
-class Measured:
-    """One candidate of one program: which latent, whether shown (and why not), and its verdict."""
-
-    problem: str
-    id: str
-    region: str
-    latent: int
-    shown: bool
-    dropped: str = ""  # the runtime's drop reason when not shown
-    status: str = ""  # execution verdict of a shown candidate (execution.Verdict.status)
-    speedup: float | None = None
-
-    @property
-    def correct(self) -> bool:
-        return self.shown and self.status == "pass"
-
-    @property
-    def correct_and_faster(self) -> bool:
-        from speedhints.training.evaluation.execution import FASTER
-
-        return self.correct and self.speedup is not None and self.speedup >= FASTER
-
-
 # ---- which programs ------------------------------------------------------------------------------------------
 
 
@@ -89,6 +66,11 @@ def validation_programs(
     (spread over problems, so a run cut short by its budget still covers many of them)."""
     if fold == "test":
         raise ValueError("precision is measured on validation problems; the test fold stays unseen")
+    return fold_programs(table, split, fold, seed)
+
+
+def fold_programs(table: Path, split: str, fold: str, seed: int = 0) -> list[tuple[str, str]]:
+    """The slow sides of ``fold``'s pairs, any fold (the evaluation reads the test fold with it)."""
     with table.open(encoding="utf-8") as fh:
         header = fh.readline().rstrip("\n").split("\t")
         if split not in header:
@@ -150,11 +132,14 @@ def splice(source_lines: Sequence[str], start: int, end: int, replacement: str) 
     return "".join([*source_lines[: start - 1], replacement, *source_lines[end:]])
 
 
-def candidates_of(suggester: Any, source: str) -> list[tuple[Any, str | None, str]]:
-    """Every latent's candidate for every region of ``source``: (candidate, program if shown else None, why not).
+def candidates_of(suggester: Any, source: str, with_rank: bool = False) -> list[Any]:
+    """Every latent's candidate for every region of ``source``: (candidate, program if shown else None, why not),
+    and with ``with_rank`` the latent's place in the prior's order for its region (0 = likeliest).
 
     The same path as ``OnnxSuggester.suggest`` up to its hints (regions, canonical form, length limit, decoding
     with the runtime's limits, the runtime's checks), with all K latents and no precision gate."""
+    import numpy as np
+
     from speedhints.model_export.canonical import CanonicalError, canonicalize
     from speedhints.model_export.regions import source_lines, touched_regions
     from speedhints.model_export.runtime import _checked, _identifiers
@@ -172,11 +157,16 @@ def candidates_of(suggester: Any, source: str) -> list[tuple[Any, str | None, st
         return []
     lines = source_lines(source)
     avoid = _identifiers(source)
-    out: list[tuple[Any, str | None, str]] = []
+    ranks: dict[tuple[int, int], int] = {}  # (region start, latent) -> rank; the prior ranks as in candidates()
+    if with_rank:
+        for (region, _, _), p in zip(prepared, suggester.rank([ids for _, _, ids in prepared]), strict=True):
+            for place, latent in enumerate(np.argsort(-p, kind="stable").tolist()):
+                ranks[(region.start, latent)] = place
+    out: list[Any] = []
     for c in suggester.candidates(prepared, suggester.spec.codebook_size):
         suggestion, why = _checked(c, avoid, lines)
         program = None if suggestion is None else splice(lines, c.region.start, c.region.end, suggestion)
-        out.append((c, program, why))
+        out.append((c, program, why, ranks[(c.region.start, c.latent)]) if with_rank else (c, program, why))
     return out
 
 
@@ -228,11 +218,10 @@ def measure(
     log: Path,
     deadline: float | None = None,
     echo: Callable[[str], None] = print,
+    label: str = "precision",
 ) -> list[Measured]:
     """Measure every program not yet in ``log``; returns the whole log. Stops starting programs at ``deadline``
     (time.monotonic()); a program is logged whole (its rows are written together) so resuming never double-counts."""
-    from speedhints.training.evaluation.inputs import EvalInput
-
     rows = read_log(log)
     done = {(r.problem, r.id) for r in rows}
     todo = [p for p in programs if p not in done and p in originals]
@@ -240,19 +229,9 @@ def measure(
     log.parent.mkdir(parents=True, exist_ok=True)
     for i, key in enumerate(todo, 1):
         if deadline is not None and time.monotonic() >= deadline:
-            echo(f"precision: time budget reached after {i - 1} new programs")
+            echo(f"{label}: time budget reached after {i - 1} new programs")
             break
-        x = EvalInput(key[0], key[1], "", 0.0, ())
-        new: list[Measured] = []
-        verdicts: dict[str, Any] = {}  # several latents often give the same program: run it once
-        for c, program, why in candidates_of(suggester, originals[key]):
-            if program is None:
-                new.append(Measured(key[0], key[1], c.region.name, c.latent, False, why))
-                continue
-            if program not in verdicts:
-                verdicts[program] = executor.run_program(x, program)
-            v = verdicts[program]
-            new.append(Measured(key[0], key[1], c.region.name, c.latent, True, "", v.status, v.speedup))
+        new = judge_program(suggester, executor, key, originals[key])
         if not new:  # no region the model can read: log the program as done with nothing shown
             new.append(Measured(key[0], key[1], "", -1, False, "no region fits the model"))
         with log.open("a", encoding="utf-8") as fh:
@@ -260,7 +239,7 @@ def measure(
         rows += new
         shown = sum(m.shown for m in new)
         good = sum(m.correct_and_faster for m in new)
-        echo(f"precision: {i}/{len(todo)} {key[0]}/{key[1]}: {shown} shown, {sum(m.correct for m in new)} correct, "
+        echo(f"{label}: {i}/{len(todo)} {key[0]}/{key[1]}: {shown} shown, {sum(m.correct for m in new)} correct, "
              f"{good} correct and faster ({time.monotonic() - t0:.0f} s)")  # fmt: skip
     return rows
 

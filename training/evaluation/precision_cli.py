@@ -77,7 +77,7 @@ def run(settings: PrecisionSettings, write_bundle: bool, summarize_only: bool, e
         chosen = validation_programs(SPLITS_TABLE, settings.split, settings.fold, settings.seed)
         chosen = chosen[: settings.programs] if settings.programs else chosen
         deadline = time.monotonic() + 60 * settings.minutes if settings.minutes is not None else None
-        _measure(settings, bundle, chosen, log, deadline, echo, measure)
+        prepare_and_measure(settings, bundle, chosen, log, deadline, echo, measure)
     rows = read_log(log)
     if not rows:
         raise ValueError(f"{log}: nothing measured yet")
@@ -98,8 +98,12 @@ def run(settings: PrecisionSettings, write_bundle: bool, summarize_only: bool, e
     return 0
 
 
-def _measure(settings: PrecisionSettings, bundle: Any, chosen: Sequence[tuple[str, str]], log: Path,
-             deadline: float | None, echo: Any, measure: Any) -> None:  # fmt: skip
+def prepare_and_measure(settings: PrecisionSettings, bundle: Any, chosen: Sequence[tuple[str, str]], log: Path,
+                        deadline: float | None, echo: Any, measure: Any, sources: Any = None,
+                        label: str = "precision") -> None:  # fmt: skip
+    """Prepare the chosen programs' problems under ``settings.work`` and measure them into ``log`` with the bundle's
+    runtime (no gate). ``sources(converted) -> {(problem, id): code}`` gives the programs when they are not the
+    corpus's own solutions (synthetic slow variants); ``speedhints eval`` measures test programs with it too."""
     from speedhints.model_export.runtime import OnnxSuggester, RuntimeConfig
     from speedhints.training.data.convert import load_converted
     from speedhints.training.data.runcache import RunCache
@@ -116,9 +120,12 @@ def _measure(settings: PrecisionSettings, bundle: Any, chosen: Sequence[tuple[st
              "scaled inputs (a speedup cannot be measured there)")
     chosen = [c for c in chosen if c[0] in timed]
     problems = {p for p, _ in chosen}
-    converted = load_converted(settings.work)
+    converted = [c for c in load_converted(settings.work) if c.problem in problems]
     wanted = set(chosen)
-    originals = {(c.problem, c.id): c.code for c in converted if (c.problem, c.id) in wanted and c.code}
+    if sources is not None:
+        originals = {k: v for k, v in sources(converted).items() if k in wanted}
+    else:
+        originals = {(c.problem, c.id): c.code for c in converted if (c.problem, c.id) in wanted and c.code}
     problem_data = load_problem_data(settings.data, settings.work / "scaled_inputs.tsv", settings.work / "scaled",
                                      problems, file_io_problems(converted))  # fmt: skip
     suggester = OnnxSuggester(bundle, RuntimeConfig(threads=settings.threads, min_precision=0.0))
@@ -126,8 +133,8 @@ def _measure(settings: PrecisionSettings, bundle: Any, chosen: Sequence[tuple[st
         cache = stack.enter_context(RunCache(settings.work / "runs.sqlite"))
         sandbox = stack.enter_context(Sandbox(workers=settings.workers))
         executor = Executor(cache, sandbox, problem_data, originals, {})
-        echo(f"precision: {len(chosen)} validation programs of {len(problems)} problems")
-        measure(suggester, executor, chosen, originals, log, deadline, echo)
+        echo(f"{label}: {len(chosen)} programs of {len(problems)} problems")
+        measure(suggester, executor, chosen, originals, log, deadline, echo, label=label)
 
 
 def model_fingerprint(manifest: dict[str, Any]) -> str:
