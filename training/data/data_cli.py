@@ -19,6 +19,7 @@ DATA_COMMANDS: dict[str, str] = {
     "verify": "speedhints.training.data.verify:verify_command",
     "measure": "speedhints.training.data.measure:measure_command",
     "scale": "speedhints.training.data.scale.command:scale_command",
+    "library": "speedhints.training.data.library.cli:library",
 }
 
 
