@@ -10,7 +10,9 @@ a partial run covers every package and family rather than finishing one first.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import pickle
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -36,6 +38,7 @@ from speedhints.training.data.pessimize import Family
 class JobConfig:
     work: Path  # work/library: ledger.sqlite and run/ live here
     baseline_timeout: float = 300.0  # one test file, unmodified
+    max_file_seconds: float = 60.0  # a test file slower than this unmodified is not used: every variant would pay it
     min_timeout: float = 60.0  # a variant's run gets max(min_timeout, slack x its files' baseline seconds)
     slack: float = 5.0
     max_timeout: float = 600.0
@@ -93,7 +96,7 @@ class Baseline:
         self.known = ledger.baseline(package.pin.name, package.pin.version)
 
     def usable(self, files: Sequence[str]) -> dict[str, float]:
-        """The files among ``files`` that pass unmodified, with their seconds."""
+        """The files among ``files`` that pass unmodified within ``max_file_seconds``, with their seconds."""
         for path in files:
             if path in self.known:
                 continue
@@ -102,7 +105,31 @@ class Baseline:
             self.ledger.add_baseline(pin.name, pin.version, path, run.status, run.seconds, run.tail)
             self.known[path] = (run.status, run.seconds)
             self.log(f"baseline {pin.name} {path}: {run.status} in {run.seconds:.1f} s")
-        return {f: self.known[f][1] for f in files if self.known[f][0] == "passed"}
+        fast = self.cfg.max_file_seconds
+        return {f: self.known[f][1] for f in files if self.known[f][0] == "passed" and self.known[f][1] <= fast}
+
+
+def cached_variants(source: str, fam: Family, cfg: JobConfig, count: FamilyCount) -> list[FunctionVariant]:
+    """``function_variants`` through a pickle cache in work/library/variants, keyed by the module text, family and
+    limit: the transforms cost minutes per large package on this machine, and a restarted job needs them all again
+    to know what it has done. ``count`` receives the counts of the module as if computed now."""
+    key = hashlib.sha256(f"{fam.name}\0{cfg.variants_per_family}\0{source}".encode()).hexdigest()
+    path = cfg.work / "variants" / key[:2] / f"{key}.pkl"
+    if path.is_file():
+        found, module_count = pickle.loads(path.read_bytes())
+    else:
+        module_count = FamilyCount()
+        found = function_variants(source, fam, cfg.variants_per_family, module_count)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps((found, module_count)))
+        tmp.replace(path)
+    count.modules += module_count.modules
+    count.modules_with_variants += module_count.modules_with_variants
+    count.variants += module_count.variants
+    count.function_level += module_count.function_level
+    count.dropped.update(module_count.dropped)
+    return found
 
 
 def candidates(
@@ -125,7 +152,7 @@ def candidates(
         per_family: list[list[Candidate]] = []
         for fam in families:
             found = []
-            for variant in function_variants(original, fam, cfg.variants_per_family, counts[fam.name]):
+            for variant in cached_variants(original, fam, cfg, counts[fam.name]):
                 files = tests_for(module, variant.qualname, tests, package.top_level)
                 if not files:
                     untested[fam.name] += 1
