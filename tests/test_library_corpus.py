@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from speedhints.cli import main
-from speedhints.training.data.library.substitute import function_variants
+from speedhints.training.data.library.substitute import FamilyCount, function_variants
 from speedhints.training.data.pessimize import family
 
 CORE = '''"""A tiny package for tests."""
@@ -151,3 +151,20 @@ def test_bad_pins_table_is_one_clear_error(tmp_path: Path, capsys: pytest.Captur
     assert main(["data", "library", "fetch", "--pins", str(pins), "--work", str(tmp_path / "w")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: {pins}:2: need name, version and split") and "\n" not in err
+
+
+def test_a_change_in_a_second_definition_of_a_name_is_dropped_not_paired_with_the_first() -> None:
+    source = (
+        "import sys\n"
+        "if sys.version_info >= (3, 99):\n"
+        "    def squares(xs):\n"
+        "        return list(map(abs, xs))\n"
+        "else:\n"
+        "    def squares(xs):\n"
+        "        out = [x * x for x in xs]\n"
+        "        return out\n"
+    )
+
+    count = FamilyCount()
+    assert function_variants(source, family("comprehension_loop"), count=count) == []
+    assert count.dropped == {"changes a redefined unit": 1}

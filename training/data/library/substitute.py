@@ -158,6 +158,9 @@ def function_variants(
             continue
         if slow in seen:
             continue
+        if slow == ast.unparse(node):  # the change is in a second definition of the same name (a version branch)
+            count.dropped["changes a redefined unit"] += 1
+            continue
         seen.add(slow)
         start, end = span(node)
         new_source = (
