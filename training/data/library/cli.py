@@ -122,3 +122,32 @@ def pairs_command(
     summary = ", ".join(f"{k} {v}" for k, v in sorted(tally.items())) or "nothing to run"
     click.echo(f"variants run: {sum(tally.values())} ({summary}) in {time.perf_counter() - start:.0f} s")
     return 0
+
+
+@library.command("tables")
+@_pins_option
+@_work_option
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_PAIRS, show_default=True)
+@click.option("--stats-out", type=click.Path(path_type=Path), default=DEFAULT_STATS, show_default=True)
+def tables_command(pins_path: Path | None, work: Path, out: Path, stats_out: Path) -> int:
+    """Rewrite the pair, test-file and statistics tables from the ledger, running nothing (e.g. beside a job)."""
+    from speedhints.training.data.library.ledger import Ledger
+    from speedhints.training.data.library.pins import PinError
+    from speedhints.training.data.library.sdist import SdistError
+    from speedhints.training.data.library.tables import write_pairs
+
+    if not (work / "ledger.sqlite").is_file():
+        click.echo(f"error: {work / 'ledger.sqlite'} not found: run `speedhints data library pairs` first", err=True)
+        return 2
+    try:
+        packages = _prepared(pins_path, work, ())
+    except (PinError, SdistError) as err:
+        click.echo(f"error: {err}", err=True)
+        return 2
+    ledger = Ledger(work / "ledger.sqlite")
+    try:
+        n = write_pairs(ledger, packages, out, stats_out)
+    finally:
+        ledger.close()
+    click.echo(f"pairs: {n} kept -> {out}")
+    return 0
