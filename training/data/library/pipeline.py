@@ -4,7 +4,7 @@ variant is kept only when they all still pass.
 
 One working copy per package (work/library/run/NAME-VERSION), made fresh at the start of every job so a killed run
 cannot leave a pessimized module behind; each variant is written into its module, tested, and the module's
-original text written back. Candidates are taken round-robin across packages (and families within a package), so
+original text written back. Packages take turns by time spent (families interleaved within a module), so
 a partial run covers every package and family rather than finishing one first.
 """
 
@@ -198,7 +198,7 @@ def run_job(
     every: Callable[[Ledger], None] | None = None,
     every_seconds: float = 600.0,
 ) -> dict[str, int]:
-    """Baseline every package, then run the variants not yet in the ledger round-robin across packages.
+    """Run the variants not yet in the ledger, packages taking turns by time spent (see below).
 
     ``every(ledger)`` is called after a variant when ``every_seconds`` have passed since the last call, and once at
     the end: how the job writes its tables while it runs. Returns counts of this run's statuses.
@@ -220,37 +220,30 @@ def run_job(
     tally: dict[str, int] = {}
     last = time.monotonic()
     runs = 0
-    for group in itertools.zip_longest(*(s[3] for s in streams)):
-        for stream, c in zip(streams, group, strict=True):
-            if c is None:
-                continue
-            if cfg.max_variants is not None and runs >= cfg.max_variants:
-                break
-            copy_root, copy_import, base, _ = stream
-            status, files, seconds, tail = run_candidate(c, copy_root, copy_import, base, cfg)
-            runs += 1
-            tally[status] = tally.get(status, 0) + 1
-            ledger.add_variant(
-                (
-                    c.package.pin.name,
-                    c.package.pin.version,
-                    c.module,
-                    c.variant.qualname,
-                    c.variant.family,
-                    c.variant.sha,
-                    c.unit.sha,
-                    status,
-                    " ".join(files),
-                    seconds,
-                    tail,
-                )
-            )
-            log(f"{status} {c.package.pin.name} {c.module}:{c.variant.qualname} {c.variant.family} {seconds:.1f} s")
-            if every is not None and time.monotonic() - last >= every_seconds:
-                every(ledger)
-                last = time.monotonic()
-        if cfg.max_variants is not None and runs >= cfg.max_variants:
-            break
+    # Fair share by time, not by count: the next variant comes from the package whose runs have cost the least so
+    # far (pygments' test files take ~60 s a run here, toolz's ~2 s), so every package keeps advancing and the cheap
+    # ones are not held to the pace of the slowest. The cost of making the candidates counts too.
+    spent = [0.0] * len(streams)
+    live = list(range(len(streams)))
+    while live and (cfg.max_variants is None or runs < cfg.max_variants):
+        i = min(live, key=lambda k: spent[k])
+        copy_root, copy_import, base, todo = streams[i]
+        started = time.monotonic()
+        c = next(todo, None)
+        if c is None:
+            live.remove(i)
+            continue
+        status, files, seconds, tail = run_candidate(c, copy_root, copy_import, base, cfg)
+        spent[i] += time.monotonic() - started
+        runs += 1
+        tally[status] = tally.get(status, 0) + 1
+        row = (c.package.pin.name, c.package.pin.version, c.module, c.variant.qualname, c.variant.family,
+               c.variant.sha, c.unit.sha, status, " ".join(files), seconds, tail)  # fmt: skip
+        ledger.add_variant(row)
+        log(f"{status} {c.package.pin.name} {c.module}:{c.variant.qualname} {c.variant.family} {seconds:.1f} s")
+        if every is not None and time.monotonic() - last >= every_seconds:
+            every(ledger)
+            last = time.monotonic()
     if every is not None:
         every(ledger)
     ledger.close()
