@@ -3,7 +3,8 @@
 Real parts only: the real pessimizer families, real pytest subprocesses on the fixture's own test file, the real
 sqlite ledger. The fixture's test checks ``fib.cache_info()``, which ``lru_cache_removal`` cannot see from inside
 the module, so that family's variant must break the tests and must not be kept; ``comprehension_loop``'s
-variant of a method keeps them green and must be kept with the package's version and license.
+variant of a method keeps them green and must be kept with the package's version and license; its variant of a
+method no test calls (``Table.doubled``: the tests pass with it raising) must not be run or kept.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class Table:
         """Squares of the rows,
         one per row."""
         out = [x * x for x in self.rows]  # the comprehension the family turns into a loop
+        return out
+
+    def doubled(self):
+        out = [2 * x for x in self.rows]  # no test calls this method: its variant proves nothing
         return out
 '''
 
@@ -102,7 +107,7 @@ def test_pairs_keep_only_variants_that_pass_the_package_tests_and_a_rerun_redoes
     assert main(args) == 0
     first = capsys.readouterr().out
     assert "baseline tinypkg tests/test_core.py: passed" in first
-    assert "variants run: 2 (broke 1, kept 1)" in first
+    assert "variants run: 3 (broke 1, kept 1, unreached 1)" in first
 
     rows = _rows(out)
     assert [(r["package"], r["version"], r["license"], r["module"], r["function"], r["family"]) for r in rows] == [
@@ -111,7 +116,11 @@ def test_pairs_keep_only_variants_that_pass_the_package_tests_and_a_rerun_redoes
     assert rows[0]["tests_passed"] == "yes" and rows[0]["timed"] == "no" and rows[0]["split"] == "heldout"
     with sqlite3.connect(work / "ledger.sqlite") as db:
         statuses = dict(db.execute("SELECT qualname || ':' || family, status FROM variants"))
-    assert statuses == {"fib:lru_cache_removal": "broke", "Table.squares:comprehension_loop": "kept"}
+    assert statuses == {
+        "fib:lru_cache_removal": "broke",
+        "Table.squares:comprehension_loop": "kept",
+        "Table.doubled:comprehension_loop": "unreached",
+    }
     # the working copy got its module back after each variant
     assert (work / "run" / "tinypkg-1.0" / "tinypkg" / "core.py").read_text() == CORE
 
@@ -131,12 +140,13 @@ def test_fetch_writes_one_row_per_function_and_method_with_license(tmp_path: Pat
         ("tinypkg.core", "fib", "5", "8", "MIT"),
         ("tinypkg.core", "Table.__init__", "12", "13", "MIT"),
         ("tinypkg.core", "Table.squares", "15", "19", "MIT"),
+        ("tinypkg.core", "Table.doubled", "21", "23", "MIT"),
     ]
 
 
 def test_a_method_variant_is_substituted_with_its_docstring_and_other_lines_intact() -> None:
-    [variant] = function_variants(CORE, family("comprehension_loop"))
-    assert variant.qualname == "Table.squares"
+    variant, other = function_variants(CORE, family("comprehension_loop"))
+    assert (variant.qualname, other.qualname) == ("Table.squares", "Table.doubled")
     tree = ast.parse(variant.module_source)
     method = tree.body[3].body[1]  # type: ignore[attr-defined]
     assert ast.get_docstring(method, clean=False) == "Squares of the rows,\n        one per row."

@@ -18,10 +18,17 @@ CREATE TABLE IF NOT EXISTS baseline (
 CREATE TABLE IF NOT EXISTS variants (
     package TEXT NOT NULL, version TEXT NOT NULL, module TEXT NOT NULL, qualname TEXT NOT NULL,
     family TEXT NOT NULL, variant_sha TEXT NOT NULL, unit_sha TEXT NOT NULL,
-    status TEXT NOT NULL,          -- kept | broke | timeout | error | no_usable_tests
+    status TEXT NOT NULL,          -- kept | broke | timeout | error | no_usable_tests | unreached
     test_files TEXT NOT NULL,      -- the test files run, space-separated
     seconds REAL NOT NULL, tail TEXT NOT NULL,
     PRIMARY KEY (package, version, module, qualname, family, variant_sha)
+);
+CREATE TABLE IF NOT EXISTS reach (
+    package TEXT NOT NULL, version TEXT NOT NULL, module TEXT NOT NULL, qualname TEXT NOT NULL,
+    unit_sha TEXT NOT NULL,
+    status TEXT NOT NULL,          -- reached (the tests fail with the function raising) | unreached | timeout | error
+    test_files TEXT NOT NULL, seconds REAL NOT NULL,
+    PRIMARY KEY (package, version, module, qualname, unit_sha)
 );
 CREATE TABLE IF NOT EXISTS family_counts (
     package TEXT NOT NULL, version TEXT NOT NULL, family TEXT NOT NULL, counts TEXT NOT NULL,
@@ -63,6 +70,20 @@ class Ledger:
     def add_variant(self, row: tuple[object, ...]) -> None:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO variants VALUES (?,?,?,?,?,?,?,?,?,?,?)", row)
+
+    def reach(self, package: str, version: str, module: str, qualname: str, unit_sha: str) -> str | None:
+        row = self.db.execute(
+            "SELECT status FROM reach WHERE package=? AND version=? AND module=? AND qualname=? AND unit_sha=?",
+            (package, version, module, qualname, unit_sha),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def add_reach(self, row: tuple[object, ...]) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO reach VALUES (?,?,?,?,?,?,?,?)", row)
+
+    def reach_counts(self) -> list[tuple[str, str, int]]:
+        return list(self.db.execute("SELECT package, status, count(*) FROM reach GROUP BY 1, 2 ORDER BY 1, 2"))
 
     def set_counts(self, package: str, version: str, family: str, counts: dict[str, object]) -> None:
         with self.db:

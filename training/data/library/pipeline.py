@@ -1,6 +1,7 @@
 """The library pairs job: every function-level variant of every family, each run on the test files that exercise
 its function (those of them that pass on the unmodified package: the baseline) in a working copy of the sdist; a
-variant is kept only when they all still pass.
+variant is kept only when they all still pass, and only when those files call the function at all: once per
+function they are run with its body replaced by a raise, and must then fail (``reach_check``).
 
 One working copy per package (work/library/run/NAME-VERSION), made fresh at the start of every job so a killed run
 cannot leave a pessimized module behind; each variant is written into its module, tested, and the module's
@@ -22,7 +23,12 @@ from pathlib import Path
 from speedhints.training.data.library.functions import FunctionUnit, module_files, units_of
 from speedhints.training.data.library.ledger import Ledger
 from speedhints.training.data.library.sdist import Unpacked
-from speedhints.training.data.library.substitute import FamilyCount, FunctionVariant, function_variants
+from speedhints.training.data.library.substitute import (
+    FamilyCount,
+    FunctionVariant,
+    function_variants,
+    unreachable_unit,
+)
 from speedhints.training.data.library.testrun import (
     TestFile,
     find_test_files,
@@ -171,16 +177,43 @@ def candidates(
             yield from (c for c in group if c is not None)
 
 
+def reach_check(
+    c: Candidate, files: tuple[str, ...], copy_root: Path, copy_import: Path, timeout: float, ledger: Ledger
+) -> str:
+    """Whether ``files`` call the candidate's function at all: they are run once per unit with the function
+    replaced by a raise (``unreachable_unit``); "reached" when they then fail. Kept in the ledger per unit."""
+    pin = c.package.pin
+    known = ledger.reach(pin.name, pin.version, c.module, c.unit.qualname, c.unit.sha)
+    if known is not None:
+        return known
+    broken = unreachable_unit(c.original, c.unit.qualname)
+    if broken is None:
+        return "error"
+    c.path.write_text(broken, encoding="utf-8")
+    try:
+        run = run_pytest(copy_root, copy_import, list(files), timeout)
+    finally:
+        c.path.write_text(c.original, encoding="utf-8")
+    status = {"passed": "unreached", "failed": "reached"}.get(run.status, run.status)
+    ledger.add_reach((pin.name, pin.version, c.module, c.unit.qualname, c.unit.sha, status, " ".join(files),
+                      run.seconds))  # fmt: skip
+    return status
+
+
 def run_candidate(
-    c: Candidate, copy_root: Path, copy_import: Path, baseline: Baseline, cfg: JobConfig
+    c: Candidate, copy_root: Path, copy_import: Path, baseline: Baseline, cfg: JobConfig, ledger: Ledger
 ) -> tuple[str, tuple[str, ...], float, str]:
     """Write the variant into its module, run its usable test files, write the original back;
-    (status, files run, seconds, tail). No usable file (none passes unmodified): status "no_usable_tests"."""
+    (status, files run, seconds, tail). No usable file (none passes unmodified): "no_usable_tests"; usable files
+    that never call the function (they pass with it raising): "unreached", and the variant is not run."""
     usable = baseline.usable(c.test_files)
     if not usable:
         return "no_usable_tests", (), 0.0, ""
     files = tuple(f for f in c.test_files if f in usable)
     timeout = min(cfg.max_timeout, max(cfg.min_timeout, cfg.slack * sum(usable.values())))
+    reach = reach_check(c, files, copy_root, copy_import, timeout, ledger)
+    if reach != "reached":
+        return "unreached" if reach == "unreached" else f"reach_{reach}", files, 0.0, ""
     c.path.write_text(c.variant.module_source, encoding="utf-8")
     try:
         run = run_pytest(copy_root, copy_import, list(files), timeout)
@@ -233,7 +266,7 @@ def run_job(
         if c is None:
             live.remove(i)
             continue
-        status, files, seconds, tail = run_candidate(c, copy_root, copy_import, base, cfg)
+        status, files, seconds, tail = run_candidate(c, copy_root, copy_import, base, cfg, ledger)
         spent[i] += time.monotonic() - started
         runs += 1
         tally[status] = tally.get(status, 0) + 1

@@ -175,3 +175,23 @@ def function_variants(
         if len(out) >= limit:
             break
     return out
+
+
+REACH_MESSAGE = "speedhints reach check: this function was replaced by a raise"
+
+
+def unreachable_unit(source: str, qualname: str) -> str | None:
+    """``source`` with unit ``qualname``'s body replaced by ``raise SystemExit(...)`` (decorators and signature
+    kept), or None when the unit is not found. If a package's tests still pass with it, they never call the
+    function, and a variant of it passing those tests proves nothing. SystemExit, not an Exception: a caller's
+    ``except Exception`` must not swallow the check, and pytest reports it in a test as a failure."""
+    tree = ast.parse(source)
+    node = _find_unit(tree, qualname)
+    if node is None:
+        return None
+    start, end = span(node)
+    broken = copy.deepcopy(node)
+    broken.body = [ast.Raise(exc=ast.Call(ast.Name("SystemExit"), [ast.Constant(REACH_MESSAGE)], []))]
+    text = ast.unparse(ast.fix_missing_locations(broken))
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[: start - 1]) + indent_code(text, " " * node.col_offset) + "\n" + "".join(lines[end:])

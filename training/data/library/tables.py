@@ -97,6 +97,7 @@ def write_pairs(ledger: Ledger, packages: Sequence[Unpacked], out: Path, stats_o
             f: {"applied": dict(applied[f]), "tested": dict(tried[f])} for f in sorted(set(applied) | set(tried))
         },
         "packages": {name: dict(c) for name, c in sorted(per_package.items())},
+        "reach": {f"{p} {status}": n for p, status, n in ledger.reach_counts()},
         "splits": {p.pin.name: p.pin.split for p in packages},
     }
     stats_out.write_text(json.dumps(stats, indent=1, sort_keys=True) + "\n", encoding="utf-8")
