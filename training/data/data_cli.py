@@ -20,6 +20,7 @@ DATA_COMMANDS: dict[str, str] = {
     "measure": "speedhints.training.data.measure:measure_command",
     "scale": "speedhints.training.data.scale.command:scale_command",
     "synth": "speedhints.training.data.synth:synth_command",
+    "library": "speedhints.training.data.library.cli:library",
 }
 
 

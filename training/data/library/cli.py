@@ -1,0 +1,153 @@
+"""``speedhints data library fetch|pairs``: the library-code corpus and its test-verified pessimizer pairs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from speedhints.training.data.measure import CORPUS
+
+DEFAULT_WORK = Path("work") / "library"
+DEFAULT_FUNCTIONS = CORPUS / "library_functions.tsv"
+DEFAULT_PAIRS = CORPUS / "library_pairs.tsv"
+DEFAULT_STATS = CORPUS / "library_stats.json"
+
+_pins_option = click.option(
+    "--pins",
+    "pins_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="TSV of name, version, split (default: the committed pins.tsv)",
+)
+_work_option = click.option(
+    "--work",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_WORK,
+    show_default=True,
+    help="sdists, unpacked sources, working copies and the ledger (git-ignored)",
+)
+_package_option = click.option("--package", "only", multiple=True, help="only this pinned package (repeatable)")
+
+
+def _prepared(pins_path: Path | None, work: Path, only: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    from speedhints.training.data.library.pins import DEFAULT_PINS, read_pins
+    from speedhints.training.data.library.sdist import prepare
+
+    pins = read_pins(pins_path or DEFAULT_PINS)
+    unknown = set(only) - {p.name for p in pins}
+    if unknown:
+        raise click.UsageError(f"not in the pins table: {', '.join(sorted(unknown))}")
+    return [prepare(p, work) for p in pins if not only or p.name in only]
+
+
+@click.group("library")
+def library() -> None:
+    """Functions of pinned PyPI packages and pessimizer pairs verified by the packages' own tests."""
+
+
+@library.command("fetch")
+@_pins_option
+@_work_option
+@_package_option
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_FUNCTIONS, show_default=True)
+def fetch_command(pins_path: Path | None, work: Path, only: tuple[str, ...], out: Path) -> int:
+    """Download and unpack the pinned sdists; write the function table (package, version, license, span, sha)."""
+    from speedhints.training.data.library.pins import PinError
+    from speedhints.training.data.library.sdist import SdistError
+    from speedhints.training.data.library.tables import write_functions
+
+    try:
+        packages = _prepared(pins_path, work, only)
+    except (PinError, SdistError) as err:
+        click.echo(f"error: {err}", err=True)
+        return 2
+    n = write_functions(packages, out)
+    click.echo(f"functions: {n} from {len(packages)} packages -> {out}")
+    return 0
+
+
+@library.command("pairs")
+@_pins_option
+@_work_option
+@_package_option
+@click.option("--family", "families", multiple=True, help="only this pessimizer family (repeatable)")
+@click.option("--max-variants", type=click.IntRange(min=0), default=None, help="stop after this many test runs")
+@click.option(
+    "--table-every",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    help="seconds between rewrites of the pair table while the job runs",
+)
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_PAIRS, show_default=True)
+@click.option("--stats-out", type=click.Path(path_type=Path), default=DEFAULT_STATS, show_default=True)
+def pairs_command(
+    pins_path: Path | None,
+    work: Path,
+    only: tuple[str, ...],
+    families: tuple[str, ...],
+    max_variants: int | None,
+    table_every: float,
+    out: Path,
+    stats_out: Path,
+) -> int:
+    """Run each function-level variant on its package's tests; keep those that pass (resumable ledger in --work)."""
+    from speedhints.training.data.library.ledger import Ledger
+    from speedhints.training.data.library.pins import PinError
+    from speedhints.training.data.library.pipeline import JobConfig, run_job
+    from speedhints.training.data.library.sdist import SdistError
+    from speedhints.training.data.library.tables import write_pairs
+    from speedhints.training.data.pessimize import FAMILIES, family
+
+    try:
+        chosen = [family(name) for name in families] if families else list(FAMILIES)
+    except KeyError as err:
+        click.echo(f"error: {err.args[0]}", err=True)
+        return 2
+    try:
+        packages = _prepared(pins_path, work, only)
+    except (PinError, SdistError) as err:
+        click.echo(f"error: {err}", err=True)
+        return 2
+
+    def tables(ledger: Ledger) -> None:
+        n = write_pairs(ledger, packages, out, stats_out)
+        click.echo(f"pairs: {n} kept -> {out}")
+
+    start = time.perf_counter()
+    cfg = JobConfig(work=work, max_variants=max_variants)
+    tally = run_job(packages, chosen, cfg, log=click.echo, every=tables, every_seconds=table_every)
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(tally.items())) or "nothing to run"
+    click.echo(f"variants run: {sum(tally.values())} ({summary}) in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+@library.command("tables")
+@_pins_option
+@_work_option
+@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_PAIRS, show_default=True)
+@click.option("--stats-out", type=click.Path(path_type=Path), default=DEFAULT_STATS, show_default=True)
+def tables_command(pins_path: Path | None, work: Path, out: Path, stats_out: Path) -> int:
+    """Rewrite the pair, test-file and statistics tables from the ledger, running nothing (e.g. beside a job)."""
+    from speedhints.training.data.library.ledger import Ledger
+    from speedhints.training.data.library.pins import PinError
+    from speedhints.training.data.library.sdist import SdistError
+    from speedhints.training.data.library.tables import write_pairs
+
+    if not (work / "ledger.sqlite").is_file():
+        click.echo(f"error: {work / 'ledger.sqlite'} not found: run `speedhints data library pairs` first", err=True)
+        return 2
+    try:
+        packages = _prepared(pins_path, work, ())
+    except (PinError, SdistError) as err:
+        click.echo(f"error: {err}", err=True)
+        return 2
+    ledger = Ledger(work / "ledger.sqlite")
+    try:
+        n = write_pairs(ledger, packages, out, stats_out)
+    finally:
+        ledger.close()
+    click.echo(f"pairs: {n} kept -> {out}")
+    return 0
