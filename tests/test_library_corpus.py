@@ -60,7 +60,7 @@ def test_squares():
 
 
 def _sdist(tmp_path: Path) -> tuple[Path, Path]:
-    """work/sdist/tinypkg-1.0.tar.gz and a pins table naming it; returns (work, pins)."""
+    """work/library/sdist/tinypkg-1.0.tar.gz and a pins table naming it; returns (work, pins)."""
     src = tmp_path / "build" / "tinypkg-1.0"
     (src / "tinypkg").mkdir(parents=True)
     (src / "tests").mkdir()
@@ -69,8 +69,8 @@ def _sdist(tmp_path: Path) -> tuple[Path, Path]:
     (src / "tinypkg" / "core.py").write_text(CORE)
     (src / "tests" / "test_core.py").write_text(TEST_CORE)
     work = tmp_path / "work"
-    (work / "sdist").mkdir(parents=True)
-    with tarfile.open(work / "sdist" / "tinypkg-1.0.tar.gz", "w:gz") as tf:
+    (work / "library" / "sdist").mkdir(parents=True)
+    with tarfile.open(work / "library" / "sdist" / "tinypkg-1.0.tar.gz", "w:gz") as tf:
         tf.add(src, arcname="tinypkg-1.0")
     pins = tmp_path / "pins.tsv"
     pins.write_text("name\tversion\tsplit\ntinypkg\t1.0\theldout\n")
@@ -114,7 +114,7 @@ def test_pairs_keep_only_variants_that_pass_the_package_tests_and_a_rerun_redoes
         ("tinypkg", "1.0", "MIT", "tinypkg.core", "Table.squares", "comprehension_loop")
     ]
     assert rows[0]["tests_passed"] == "yes" and rows[0]["timed"] == "no" and rows[0]["split"] == "heldout"
-    with sqlite3.connect(work / "ledger.sqlite") as db:
+    with sqlite3.connect(work / "library" / "ledger.sqlite") as db:
         statuses = dict(db.execute("SELECT qualname || ':' || family, status FROM variants"))
     assert statuses == {
         "fib:lru_cache_removal": "broke",
@@ -122,7 +122,7 @@ def test_pairs_keep_only_variants_that_pass_the_package_tests_and_a_rerun_redoes
         "Table.doubled:comprehension_loop": "unreached",
     }
     # the working copy got its module back after each variant
-    assert (work / "run" / "tinypkg-1.0" / "tinypkg" / "core.py").read_text() == CORE
+    assert (work / "library" / "run" / "tinypkg-1.0" / "tinypkg" / "core.py").read_text() == CORE
 
     assert main(args) == 0
     second = capsys.readouterr().out

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
+from speedhints.paths import default_work
 from speedhints.training.data.measure import CORPUS
 
-DEFAULT_WORK = Path("work") / "library"
+DEFAULT_WORK = default_work()  # the pipeline's work folder; this command keeps its files in WORK/library
 DEFAULT_FUNCTIONS = CORPUS / "library_functions.tsv"
 DEFAULT_PAIRS = CORPUS / "library_pairs.tsv"
 DEFAULT_STATS = CORPUS / "library_stats.json"
@@ -26,7 +27,7 @@ _work_option = click.option(
     type=click.Path(path_type=Path),
     default=DEFAULT_WORK,
     show_default=True,
-    help="sdists, unpacked sources, working copies and the ledger (git-ignored)",
+    help="the work folder: sdists, unpacked sources, working copies and the ledger go in WORK/library (git-ignored)",
 )
 _package_option = click.option("--package", "only", multiple=True, help="only this pinned package (repeatable)")
 
@@ -54,6 +55,7 @@ def library() -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_FUNCTIONS, show_default=True)
 def fetch_command(pins_path: Path | None, work: Path, only: tuple[str, ...], out: Path) -> int:
     """Download and unpack the pinned sdists; write the function table (package, version, license, span, sha)."""
+    work = work / "library"
     from speedhints.training.data.library.pins import PinError
     from speedhints.training.data.library.sdist import SdistError
     from speedhints.training.data.library.tables import write_functions
@@ -94,6 +96,7 @@ def pairs_command(
     stats_out: Path,
 ) -> int:
     """Run each function-level variant on its package's tests; keep those that pass (resumable ledger in --work)."""
+    work = work / "library"
     from speedhints.training.data.library.ledger import Ledger
     from speedhints.training.data.library.pins import PinError
     from speedhints.training.data.library.pipeline import JobConfig, run_job
@@ -131,6 +134,7 @@ def pairs_command(
 @click.option("--stats-out", type=click.Path(path_type=Path), default=DEFAULT_STATS, show_default=True)
 def tables_command(pins_path: Path | None, work: Path, out: Path, stats_out: Path) -> int:
     """Rewrite the pair, test-file and statistics tables from the ledger, running nothing (e.g. beside a job)."""
+    work = work / "library"
     from speedhints.training.data.library.ledger import Ledger
     from speedhints.training.data.library.pins import PinError
     from speedhints.training.data.library.sdist import SdistError
