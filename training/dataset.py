@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,7 +76,8 @@ def read_pairs(path: Path) -> list[PairRecord]:
                         str(d["fast_id"]),
                         d["slow"],
                         d["fast"],
-                        float(d["speedup"]),
+                        # null: a verified edit that was not timed (`data edits`), never evidence of a speedup
+                        math.nan if d["speedup"] is None else float(d["speedup"]),
                     )
                 )
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:

@@ -20,6 +20,8 @@ DATA_COMMANDS: dict[str, str] = {
     "measure": "speedhints.training.data.measure:measure_command",
     "scale": "speedhints.training.data.scale.command:scale_command",
     "synth": "speedhints.training.data.synth:synth_command",
+    "edits": "speedhints.training.data.synth_edits:edits_command",
+    "mix": "speedhints.training.data.mix:mix_command",
     "library": "speedhints.training.data.library.cli:library",
 }
 
