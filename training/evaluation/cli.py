@@ -288,6 +288,7 @@ def _executor_factory(stack: contextlib.ExitStack, data: Path, work: Path, worke
     from speedhints.training.data.sandbox import Sandbox
     from speedhints.training.data.verify import file_io_problems
     from speedhints.training.evaluation.execution import Executor, load_mappings, load_problem_data
+    from speedhints.training.evaluation.precision import PrecisionSettings, prepare
 
     cache = stack.enter_context(RunCache(work / "eval_runs.sqlite"))
     sandbox = stack.enter_context(Sandbox(workers=workers))
@@ -298,7 +299,14 @@ def _executor_factory(stack: contextlib.ExitStack, data: Path, work: Path, worke
         converted = [c for c in load_converted(work) if c.problem in problems]
         originals = {(c.problem, c.id): c.code for c in converted if (c.problem, c.id) in keys and c.code}
         file_io = file_io_problems(converted)
-        problem_data = load_problem_data(data, DEFAULT_INPUTS_TABLE, work / "scaled", problems, file_io)
+        table, scaled = DEFAULT_INPUTS_TABLE, work / "scaled"
+        if not all((scaled / p).is_dir() for p in problems):
+            # No full `data scale` output here (a fresh clone): regenerate just these problems' scaled inputs and
+            # their expected outputs under WORK/precision, as `speedhints precision` and `eval --bundle` do.
+            settings = PrecisionSettings(data=data, work=work / "precision", workers=workers)
+            prepare(settings, problems, lambda m: click.echo(m, err=True))
+            table, scaled = settings.work / "scaled_inputs.tsv", settings.work / "scaled"
+        problem_data = load_problem_data(data, table, scaled, problems, file_io)
         return Executor(cache, sandbox, problem_data, originals, load_mappings(work / "canonical.jsonl", keys))
 
     return factory
