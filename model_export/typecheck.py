@@ -3,15 +3,22 @@
 Hints crashed on type errors no test was needed to see: ``str + 1``, ``list += int``, subscripting an int,
 ``obj >= str``, ``range(n / 2)``. ``type_errors(tree)`` infers the built-in type ("kind") of what it can and
 reports each operation Python would refuse with a TypeError (or an AttributeError, for a method the type lacks)
-whatever the values are.
+whatever the values are: operators, comparisons, subscripts, attributes, iterating, calling a value that is not
+callable (``xs(i)`` for a list), builtins and methods given arguments of impossible kinds (``len(int)``,
+``' '.join`` of items certain to be ints).
 
 What is inferred, nothing more: literals and displays, comprehensions, f-strings; calls of built-in constructors
 and of builtins with a fixed return type (``len`` -> int, ``sorted`` -> list, ``input`` -> str, ``map`` -> map...);
 a few methods of str, list, dict and set (``s.split()`` -> list, ``xs.sort()`` -> None); arithmetic and
 comparisons of known kinds; a name, when every binding of it in its scope (assignments, augmented assignments,
-walrus, a loop over a range or a str) gives the same kind. Parameters, other loop targets, attributes,
-subscripts and everything else are unknown, and an operation on an unknown is never reported: this misses errors
-rather than invent them.
+walrus, a loop over an iterable whose items are certain, a name of an unpacking) gives the same kind. Items are
+certain only where nothing can have changed them: a range's ints, a str's characters, ``s.split()``'s strings,
+``map(int, ...)``'s ints (a builtin of fixed return kind), a display or comprehension whose elements agree, and
+those passed through ``list``/``tuple``/``sorted``/``set``/``reversed`` (``items_kind``). So
+``a, b, c = map(int, input().split())`` makes c an int and ``for v in c`` is refused; ``a, *rest = ...`` makes rest
+a list; ``x, y = 0, []`` gives each its element's kind. Parameters, other loop and unpacking targets, the items of
+a named list, attributes, subscripts and everything else are unknown, and an operation on an unknown is never
+reported: this misses errors rather than invent them.
 
 Whether an operation is possible is not a hand-written table: it is asked of Python on small sample values of the
 kinds (``'a' + 1`` raises TypeError, so str + int is impossible). Only a TypeError/AttributeError counts; a
@@ -115,10 +122,10 @@ def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
             stack.extend(ast.iter_child_nodes(node))
 
 
-def _bindings(scope: ast.AST) -> tuple[dict[str, list[ast.AST]], set[str]]:
+def _bindings(scope: ast.AST) -> tuple[dict[str, list[ast.AST | Unpacked]], set[str]]:
     """name -> the nodes that bind it to a value in ``scope`` (``=``, ``:=``, ``+=``...), and the names bound in
     any other way (parameters, loop and unpacking targets, imports, ``with``/``except``/``del``...): unknown."""
-    valued: dict[str, list[ast.AST]] = {}
+    valued: dict[str, list[ast.AST | Unpacked]] = {}
     other: set[str] = set()
     if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
         a = scope.args
@@ -134,6 +141,11 @@ def _bindings(scope: ast.AST) -> tuple[dict[str, list[ast.AST]], set[str]]:
             for t in node.targets:
                 if isinstance(t, ast.Name):
                     valued.setdefault(t.id, []).append(node)
+                elif _plain_unpacking(t):
+                    assert isinstance(t, ast.Tuple | ast.List)
+                    for i, e in enumerate(t.elts):
+                        name = e.value.id if isinstance(e, ast.Starred) else e.id  # type: ignore[attr-defined]
+                        valued.setdefault(name, []).append(Unpacked(node.value, i, t))
                 else:
                     other |= names(t)
         elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr) and isinstance(node.target, ast.Name):
@@ -163,6 +175,36 @@ def _bindings(scope: ast.AST) -> tuple[dict[str, list[ast.AST]], set[str]]:
 Env = dict[str, Kind | None]  # every name visible in a scope; None: bound, kind unknown (it shadows a builtin)
 
 
+class Unpacked:
+    """One name of an unpacking ``a, b, *c = value``: the ``index``-th element of ``target``."""
+
+    def __init__(self, value: ast.expr, index: int, target: ast.Tuple | ast.List) -> None:
+        self.value, self.index, self.target = value, index, target
+
+
+def _plain_unpacking(target: ast.expr) -> bool:
+    """``a, b = ...`` or ``a, *rest = ...``: names only (at most one starred), nothing nested or subscripted."""
+    if not isinstance(target, ast.Tuple | ast.List):
+        return False
+    starred = [e for e in target.elts if isinstance(e, ast.Starred)]
+    return len(starred) <= 1 and all(
+        isinstance(e, ast.Name) or (isinstance(e, ast.Starred) and isinstance(e.value, ast.Name)) for e in target.elts)
+
+
+def _unpacked_kind(u: Unpacked, env: Env) -> Kind | None:
+    """The kind of one name of an unpacking: a starred name always gets a list; the others the kind of their
+    element of a display of the same length (``a, b = 0, []``), or of every item of an iterable whose items are
+    all of one kind (``a, b = map(int, input().split())``)."""
+    elts = u.target.elts
+    if isinstance(elts[u.index], ast.Starred):
+        return list
+    value = u.value
+    if (isinstance(value, ast.Tuple | ast.List) and len(value.elts) == len(elts)
+            and not any(isinstance(e, ast.Starred) for e in [*value.elts, *elts])):
+        return kind_of(value.elts[u.index], env)
+    return items_kind(value, env)
+
+
 def _infer(scopes: list[ast.AST]) -> dict[int, Env]:
     """Scope -> its names' kinds, a kind only where every binding agrees; iterated until nothing changes (a
     binding may use another name: ``b = a + 1``). Functions and class bodies see the module's names they do not
@@ -188,21 +230,51 @@ def _infer(scopes: list[ast.AST]) -> dict[int, Env]:
     return envs
 
 
-def _item_kind(iterable: ast.expr, env: Env) -> Kind | None:
-    """What iterating gives, where it is certain: ints from a range, one-character strings from a str."""
+# Builtins whose result holds the items of their one iterable argument, unchanged (asked of Python below).
+_ITEMS_KEPT = tuple(f for f in ("list", "tuple", "sorted", "set", "frozenset", "reversed", "iter")
+                    if all(type(next(iter(getattr(builtins, f)([_SAMPLES[k]()])))) is k for k in (int, str, float)))
+
+
+def items_kind(iterable: ast.expr, env: Env) -> Kind | None:
+    """What iterating ``iterable`` gives, where every item is certain to be of one kind: ints from a range or
+    bytes, one-character strings from a str, strings from ``s.split()``, what a builtin of fixed return kind gives
+    from ``map(int, ...)``, the items of a display or comprehension whose elements agree, passed through
+    ``list``/``tuple``/``sorted``/``set``/``reversed``. Unknown otherwise (a name bound to a list: its items may
+    have changed since)."""
     kind = kind_of(iterable, env)
-    return int if kind is range else str if kind is str else None
+    if kind in (range, str, bytes):
+        return type(next(iter(_SAMPLES[kind]())))
+    if isinstance(iterable, ast.ListComp | ast.SetComp | ast.GeneratorExp):
+        return kind_of(iterable.elt, env)  # comprehension targets are unknown in the scope (``_bindings``)
+    if isinstance(iterable, ast.List | ast.Tuple | ast.Set) and iterable.elts:
+        kinds = {None if isinstance(e, ast.Starred) else kind_of(e, env) for e in iterable.elts}
+        return kinds.pop() if len(kinds) == 1 else None
+    if not isinstance(iterable, ast.Call) or any(isinstance(a, ast.Starred) for a in iterable.args):
+        return None
+    func, args = iterable.func, iterable.args
+    if isinstance(func, ast.Attribute):
+        # str methods that return a list of str: its items are str.
+        if kind is list and kind_of(func.value, env) is str and func.attr in ("split", "rsplit", "splitlines"):
+            return str
+        return None
+    if not isinstance(func, ast.Name) or func.id in env:
+        return None
+    if func.id == "map" and len(args) >= 2 and not iterable.keywords:
+        f = args[0]
+        return _RETURNS.get(f.id) if isinstance(f, ast.Name) and f.id not in env else None
+    if func.id in _ITEMS_KEPT and len(args) == 1 and (func.id == "sorted" or not iterable.keywords):
+        return items_kind(args[0], env)
+    return None
 
 
 def _declared(scope: ast.AST) -> set[str]:
     return {n for node in _own_nodes(scope) if isinstance(node, ast.Global) for n in node.names}
 
 
-def _agreed_kind(nodes: list[ast.AST], env: Env, name: str) -> Kind | None:
+def _agreed_kind(nodes: list[ast.AST | Unpacked], env: Env, name: str) -> Kind | None:
     """The kind every ``=``/``:=`` binding gives, kept by every augmented assignment; None otherwise. An augmented
     assignment Python refuses keeps the kind (the check reports that operation)."""
-    plain = {_item_kind(n.iter, env) if isinstance(n, ast.For) else kind_of(n.value, env)  # type: ignore[attr-defined]
-             for n in nodes if not isinstance(n, ast.AugAssign)}
+    plain = {_binding_kind(n, env) for n in nodes if not isinstance(n, ast.AugAssign)}
     if len(plain) != 1 or None in plain:
         return None
     kind = plain.pop()
@@ -218,6 +290,14 @@ def _agreed_kind(nodes: list[ast.AST], env: Env, name: str) -> Kind | None:
             if result is not None and result is not kind:
                 return None
     return kind
+
+
+def _binding_kind(node: ast.AST | Unpacked, env: Env) -> Kind | None:
+    if isinstance(node, Unpacked):
+        return _unpacked_kind(node, env)
+    if isinstance(node, ast.For):
+        return items_kind(node.iter, env)
+    return kind_of(node.value, env)  # type: ignore[attr-defined]
 
 
 # -- kinds of expressions ----------------------------------------------------------------------------------------
@@ -317,8 +397,12 @@ def _errors(node: ast.AST, env: Env) -> Iterator[str]:  # noqa: C901 - one case 
         it = kind_of(node.iter, env)
         if it is not None and not hasattr(it, "__iter__") and not hasattr(it, "__getitem__"):
             yield f"iterating over {name_of(it)}"
-    elif isinstance(node, ast.Call) and not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args):
-        yield from _call_errors(node, env)
+    elif isinstance(node, ast.Call):
+        func = kind_of(node.func, env)
+        if func is not None and not callable(_SAMPLES[func]()):
+            yield f"calling {name_of(func)}"
+        elif not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args):
+            yield from _call_errors(node, env)
 
 
 def _compare_errors(node: ast.Compare, env: Env) -> Iterator[str]:
@@ -350,9 +434,13 @@ def _call_errors(node: ast.Call, env: Env) -> Iterator[str]:
         return
     owner, attr = kind_of(node.func.value, env), node.func.attr
     if owner is str and attr == "join" and len(kinds) == 1 and kinds[0] is not None:
-        # ``sep.join(xs)`` fails on xs's items, not its kind: only a non-iterable argument is certain to fail.
+        # ``sep.join(xs)`` fails on xs's items, not its kind: a non-iterable argument, or items certain to be
+        # of a kind join refuses (``' '.join(map(int, ...))``).
+        item = items_kind(node.args[0], env)
         if not hasattr(kinds[0], "__iter__"):
             yield f"str.join({name_of(kinds[0])})"
+        elif item is not None and _impossible(lambda sep, x: sep.join([x]), str, item):
+            yield f"str.join({name_of(item)} items)"
     elif (owner in (str, list, dict, set) and hasattr(owner, attr) and None not in kinds
           and _impossible(lambda o, *xs: getattr(copy.copy(o), attr)(*xs), owner, *kinds)):  # type: ignore[arg-type]
         yield f"{name_of(owner)}.{attr}({', '.join(name_of(k) for k in kinds)})"  # type: ignore[arg-type]
