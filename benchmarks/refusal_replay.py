@@ -162,8 +162,10 @@ def region_starts(cache: Path) -> dict[tuple[str, str, str, int], list[int]]:
     return out
 
 
-def compare(log_rows: Iterable[dict[str, Any]], cache: Path, now: dict[tuple[str, str, int, int], tuple[str | None, str]],
-            ) -> dict[str, Any]:  # fmt: skip
+Checked = dict[tuple[str, str, int, int], tuple[str | None, str]]
+
+
+def compare(log_rows: Iterable[dict[str, Any]], cache: Path, now: Checked) -> dict[str, Any]:
     """Per logged verdict of the shown rows: still shown, refused now (by reason key), drift."""
     starts = region_starts(cache)
     shown: Counter[str] = Counter()
@@ -191,6 +193,8 @@ def compare(log_rows: Iterable[dict[str, Any]], cache: Path, now: dict[tuple[str
         # Refused now: some region of that name and latent is refused, none gives the logged program.
         whys = [why for sha, why in cands if sha is None]
         if whys:
+            # Another region of the same name may be refused for its own reason: name the type error if any.
+            whys.sort(key=lambda w: not w.startswith("type error"))
             key = whys[0].split(":")[0]
             refused[verdict][key] += 1
             if len(examples[key]) < 5:

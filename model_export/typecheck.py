@@ -93,11 +93,15 @@ def type_errors(tree: ast.Module) -> list[str]:
     scopes = list(_scopes(tree))
     kinds = _infer(scopes)
     found: list[str] = []
+    seen: set[int] = set()
     for scope in scopes:
         env = kinds[id(scope)]
         for node in _own_nodes(scope):
-            found.extend(_errors(node, env))
-    return found
+            errors = list(_errors(node, env))
+            if errors:
+                seen.add(id(node))
+                found.extend(errors)
+    return found + _flow_errors(scopes, kinds, seen)
 
 
 def name_of(kind: Kind) -> str:
@@ -444,3 +448,211 @@ def _call_errors(node: ast.Call, env: Env) -> Iterator[str]:
     elif (owner in (str, list, dict, set) and hasattr(owner, attr) and None not in kinds
           and _impossible(lambda o, *xs: getattr(copy.copy(o), attr)(*xs), owner, *kinds)):  # type: ignore[arg-type]
         yield f"{name_of(owner)}.{attr}({', '.join(name_of(k) for k in kinds)})"  # type: ignore[arg-type]
+
+
+# -- where the code is: kinds along the flow ---------------------------------------------------------------------
+# A name rebound to an unknown later (``s = 0`` ... ``s = a[i] + 1``) has no kind for the whole scope, yet where
+# only ``s = 0`` can have happened it is an int: ``s[i]`` there fails. So the statements are also walked in order
+# with the kinds the bindings that reach each point give (joins where paths meet: one kind if they agree, unknown
+# otherwise). A loop is walked twice: to a fixed point over its back edge (every iteration: what is reported holds
+# on each pass), and for its first iteration, where only the kinds from before the loop have reached the loop's
+# own top-level statements that precede any ``continue``: the first time such a statement runs is in the first
+# iteration, so an operation there that those kinds make impossible fails the first time it runs. Only the parts
+# of it sure to be evaluated count (not the right of ``and``/``or``, the arms of ``x if c else y``, the items of
+# a comprehension). Names bound by walrus, ``global``/``nonlocal`` or in any way the scope-wide inference calls
+# unknown are not followed.
+
+Flow = dict[str, Kind | None] | None  # None: no path reaches here (after return, break, continue, raise)
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _flow_errors(scopes: list[ast.AST], kinds: dict[int, Env], seen: set[int]) -> list[str]:
+    """The operations that fail where they are, by the kinds the flow gives, that the scope-wide kinds did not
+    show (``seen``: the nodes already reported)."""
+    nonlocal_names = {n for s in scopes for node in _own_nodes(s) if isinstance(node, ast.Nonlocal)
+                      for n in node.names}  # fmt: skip
+    declared = {n for s in scopes for n in _declared(s)} | nonlocal_names
+    found: list[str] = []
+    for scope in scopes:
+        if isinstance(scope, ast.Lambda):
+            continue
+        valued, other = _bindings(scope)
+        walrus = {n.target.id for n in _own_nodes(scope) if isinstance(n, ast.NamedExpr)
+                  and isinstance(n.target, ast.Name)}  # fmt: skip
+        walker = _Walker(set(valued) - other - declared - walrus, seen)
+        walker.block(scope.body, dict(kinds[id(scope)]), "all")  # type: ignore[attr-defined]
+        found.extend(walker.found)
+    return found
+
+
+def _join(*envs: Flow) -> Flow:
+    live = [e for e in envs if e is not None]
+    if not live:
+        return None
+    first = live[0]
+    return {k: v if all(e.get(k) is v for e in live[1:]) else None for k, v in first.items()}
+
+
+def _has_continue(stmt: ast.stmt) -> bool:
+    """A ``continue`` of the loop around ``stmt`` (not of a loop inside it)."""
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Continue):
+            return True
+        if node is not stmt and isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            stack.extend(node.orelse)  # a loop's else belongs to the loop around it
+            continue
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _expr_nodes(stmt: ast.stmt, certain: bool) -> Iterator[ast.AST]:
+    """The nodes ``stmt`` evaluates itself (not its blocks, not nested scopes); ``certain``: only those evaluated
+    every time it runs (the first operand of ``and``/``or`` and of a comparison chain, the test of ``x if c else
+    y``, a comprehension's first iterable)."""
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        if certain:
+            if isinstance(node, ast.BoolOp):
+                stack.append(node.values[0])
+                continue
+            if isinstance(node, ast.IfExp):
+                stack.append(node.test)
+                continue
+            if isinstance(node, ast.Compare):
+                stack += [node.left, node.comparators[0]]
+                continue
+            if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+                stack.append(node.generators[0])
+                continue
+            if isinstance(node, ast.comprehension):
+                stack.append(node.iter)
+                continue
+            if isinstance(node, ast.Assert):
+                stack.append(node.test)
+                continue
+        for field, value in ast.iter_fields(node):
+            if node is stmt and field in _BLOCKS:
+                continue
+            stack.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, ast.AST))
+
+
+class _Walker:
+    def __init__(self, tracked: set[str], seen: set[int]) -> None:
+        self.tracked, self.seen = tracked, seen
+        self.found: list[str] = []
+        self.exits: list[tuple[list[Flow], list[Flow]]] = []  # per enclosing loop: (break envs, continue envs)
+
+    def check(self, stmt: ast.stmt, env: dict[str, Kind | None], mode: str) -> None:
+        if mode == "none":
+            return
+        for node in _expr_nodes(stmt, certain=mode == "first"):
+            if id(node) in self.seen:
+                continue
+            for message in _errors(node, env):
+                self.seen.add(id(node))
+                self.found.append(message)
+
+    def block(self, stmts: list[ast.stmt], env: Flow, mode: str) -> Flow:
+        """``mode``: "all" (every run of these statements has these kinds), "first" (the first iteration of the
+        loop whose body this is: only its certain parts of its top-level statements), "none" (just the kinds)."""
+        for stmt in stmts:
+            if env is None:
+                return None
+            if mode == "first" and _has_continue(stmt):
+                mode = "none"
+            env = self.stmt(stmt, env, mode)
+        return env
+
+    def bind(self, env: dict[str, Kind | None], name: str, kind: Kind | None) -> None:
+        if name in self.tracked:
+            env[name] = kind
+
+    def stmt(self, stmt: ast.stmt, env: dict[str, Kind | None], mode: str) -> Flow:  # noqa: C901 - one case each
+        inner = "all" if mode == "all" else "none"
+        self.check(stmt, env, mode)
+        if isinstance(stmt, ast.Assign):
+            new = dict(env)
+            for t in stmt.targets:
+                if isinstance(t, ast.Name):
+                    self.bind(new, t.id, kind_of(stmt.value, env))
+                elif _plain_unpacking(t):
+                    assert isinstance(t, ast.Tuple | ast.List)
+                    for i, e in enumerate(t.elts):
+                        name = e.value.id if isinstance(e, ast.Starred) else e.id  # type: ignore[attr-defined]
+                        self.bind(new, name, _unpacked_kind(Unpacked(stmt.value, i, t), env))
+            return new
+        if isinstance(stmt, ast.AnnAssign | ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            if stmt.value is None:
+                return env
+            new = dict(env)
+            kind = kind_of(stmt.value, env)
+            if isinstance(stmt, ast.AugAssign):
+                old = env.get(stmt.target.id)
+                kind = (_probe_kind(_BINOPS[type(stmt.op)][1], old, kind)
+                        if old is not None and kind is not None and type(stmt.op) in _BINOPS else None)
+            self.bind(new, stmt.target.id, kind)
+            return new
+        if isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
+            return self.loop(stmt, env, mode)
+        if isinstance(stmt, ast.If):
+            return _join(self.block(stmt.body, dict(env), inner), self.block(stmt.orelse, dict(env), inner))
+        if isinstance(stmt, ast.With | ast.AsyncWith):
+            return self.block(stmt.body, env, inner)
+        if isinstance(stmt, ast.Match):
+            return _join(env, *(self.block(c.body, dict(env), inner) for c in stmt.cases))
+        if isinstance(stmt, ast.Try | ast.TryStar):
+            # An exception may leave the body anywhere: what it binds is unknown in the handlers and after.
+            bound = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+            loose = {k: (None if k in bound else v) for k, v in env.items()}
+            for part in (stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody):
+                self.block(part, dict(loose), "none" if part is stmt.body else inner)
+            return loose
+        if isinstance(stmt, ast.Break | ast.Continue):
+            if self.exits:
+                self.exits[-1][isinstance(stmt, ast.Continue)].append(env)
+            return None
+        if isinstance(stmt, ast.Return | ast.Raise):
+            return None
+        return env
+
+    def loop(self, stmt: ast.For | ast.AsyncFor | ast.While, env: dict[str, Kind | None], mode: str) -> Flow:
+        target = stmt.target.id if isinstance(stmt, ast.For | ast.AsyncFor) and isinstance(
+            stmt.target, ast.Name) else None
+        item = items_kind(stmt.iter, env) if isinstance(stmt, ast.For | ast.AsyncFor) else None
+
+        def start(header: dict[str, Kind | None]) -> dict[str, Kind | None]:
+            new = dict(header)
+            if target is not None:
+                self.bind(new, target, item)
+            return new
+
+        if mode == "all":  # the first iteration, from the kinds before the loop
+            self.exits.append(([], []))
+            self.block(stmt.body, start(env), "first")
+            self.exits.pop()
+        header: dict[str, Kind | None] = dict(env)
+        for _ in range(5):  # to a fixed point over the back edge: kinds only ever become unknown
+            self.exits.append(([], []))
+            end = self.block(stmt.body, start(header), "none")
+            _, continues = self.exits.pop()
+            joined = _join(env, end, *continues)
+            assert joined is not None
+            if joined == header:
+                break
+            header = joined
+        else:
+            header = {k: None for k in header}
+        self.exits.append(([], []))
+        self.block(stmt.body, start(header), "all" if mode == "all" else "none")
+        breaks, _ = self.exits.pop()
+        if isinstance(stmt, ast.While) and mode == "all":
+            self.check(ast.Expr(stmt.test), header, "all")
+        done = self.block(stmt.orelse, dict(header), "all" if mode == "all" else "none")
+        return _join(done, *breaks)

@@ -222,6 +222,38 @@ def test_well_typed_neighbours_of_the_unpacking_checks_pass(fine: str) -> None:
     assert type_errors(ast.parse(fine)) == []
 
 
+# -- kinds along the flow: a name rebound to an unknown later is still an int where only its int has reached -----
+# 11_A 6060844, latent 12 (by_problem), shortened: s = 0, then s[i] at the top of a loop that rebinds s later.
+FLOW = ("n, d = list(map(int, input().split()))\na = list(map(int, input().split()))\ns = 0\n"
+        "for i in range(n - 1):\n    t = a[i] > a[i + 1]\n    if a[i] > d:\n        s = a[i - 1] + 1\n"
+        "    else:\n        s += a[i] - a[i - 1]\nprint(s)\n")
+
+
+def test_an_int_indexed_before_its_later_rebinding_is_refused() -> None:
+    assert _why(FLOW, FLOW.replace("t = a[i] > a[i + 1]", "t = s[i] > a[i + 1]")) == "type error: int[...]"
+    assert _why(FLOW, FLOW.replace("t = a[i] > a[i + 1]", "t = s > a[i + 1]")) is None  # the neighbour
+
+
+@pytest.mark.parametrize("fine", [
+    # the read may come after the rebinding: a condition, a continue before it, the right of ``and``
+    "a = input().split()\ns = 0\nfor i in range(3):\n    if i:\n        print(s[0])\n    s = a[i]\n",
+    "a = input().split()\ns = 0\nfor i in range(3):\n    if i > 1:\n        continue\n    print(s[0])\n    s = a[i]\n",
+    "a = input().split()\ns = 0\nfor i in range(3):\n    print(i and s[0])\n    s = a[i]\n",
+    "s = 0\nif input():\n    s = [1]\nprint(s[0])\n",
+    "s = 0\nfor x in range(3):\n    s = [x]\n    break\nprint(s[0])\n",
+    "s = 0\ntry:\n    s = [1]\nexcept Exception:\n    pass\nprint(s[0])\n",
+    "def f():\n    global s\n    s = [1]\ns = 0\nf()\nprint(s[0])\ns = input()\n",
+    "x = 0\nprint([x[0] for x in ['ab']])\nx = input()\n",
+    "s = 0\ns = input()\nprint(s[0])\n",
+])
+def test_reads_the_flow_cannot_pin_down_are_not_reported(fine: str) -> None:
+    assert type_errors(ast.parse(fine)) == []
+
+
+def test_an_int_read_after_its_rebinding_to_a_str_and_back_is_reported() -> None:
+    assert type_errors(ast.parse("s = input()\ns = 0\nprint(s[0])\n")) == ["int[...]"]
+
+
 # -- 15.3: what an edit leaves alone -----------------------------------------------------------------------------
 DIALECT = "delimiter = '\\t'\nquotechar = '\"'\nlineterminator = '\\n'\n"
 
