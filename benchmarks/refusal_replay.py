@@ -19,6 +19,12 @@ Default logs: eval/precision (validation) and eval/shown/shipped-{by_problem,pap
 synthetic slow variants, not corpus solutions: give ``--log eval/shown/shipped-synth_test/candidates.jsonl.gz``
 and it is rebuilt with the evaluation's own maker (training/evaluation/test_sets.py). Needs the ``train`` extra
 (fissix for the Python 2 -> 3 conversion) and the corpus.
+
+Measured 2026-12-03 (branch typegaps: unpacking, certain items, calling, join, kinds along the flow), all four
+logs, 0 drift (every shown candidate re-decoded to its logged program): precision refuses now 809 of 2,337
+errors, 55 of 3,082 wrongs, 0 of 9 timeouts; by_problem 387 of 837 errors, 27 of 706 wrongs, 0 of 1 pass;
+paper 334 of 877 errors, 8 of 1,022 wrongs, 0 of 207 pass; synth_test 3 of 12 errors, 0 of 11 pass. All by
+``type error``; nothing refused in a log is shown now. Decoding took about 1 s per program.
 """
 
 from __future__ import annotations
