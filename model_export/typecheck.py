@@ -3,15 +3,22 @@
 Hints crashed on type errors no test was needed to see: ``str + 1``, ``list += int``, subscripting an int,
 ``obj >= str``, ``range(n / 2)``. ``type_errors(tree)`` infers the built-in type ("kind") of what it can and
 reports each operation Python would refuse with a TypeError (or an AttributeError, for a method the type lacks)
-whatever the values are.
+whatever the values are: operators, comparisons, subscripts, attributes, iterating, calling a value that is not
+callable (``xs(i)`` for a list), builtins and methods given arguments of impossible kinds (``len(int)``,
+``' '.join`` of items certain to be ints).
 
 What is inferred, nothing more: literals and displays, comprehensions, f-strings; calls of built-in constructors
 and of builtins with a fixed return type (``len`` -> int, ``sorted`` -> list, ``input`` -> str, ``map`` -> map...);
 a few methods of str, list, dict and set (``s.split()`` -> list, ``xs.sort()`` -> None); arithmetic and
 comparisons of known kinds; a name, when every binding of it in its scope (assignments, augmented assignments,
-walrus, a loop over a range or a str) gives the same kind. Parameters, other loop targets, attributes,
-subscripts and everything else are unknown, and an operation on an unknown is never reported: this misses errors
-rather than invent them.
+walrus, a loop over an iterable whose items are certain, a name of an unpacking) gives the same kind. Items are
+certain only where nothing can have changed them: a range's ints, a str's characters, ``s.split()``'s strings,
+``map(int, ...)``'s ints (a builtin of fixed return kind), a display or comprehension whose elements agree, and
+those passed through ``list``/``tuple``/``sorted``/``set``/``reversed`` (``items_kind``). So
+``a, b, c = map(int, input().split())`` makes c an int and ``for v in c`` is refused; ``a, *rest = ...`` makes rest
+a list; ``x, y = 0, []`` gives each its element's kind. Parameters, other loop and unpacking targets, the items of
+a named list, attributes, subscripts and everything else are unknown, and an operation on an unknown is never
+reported: this misses errors rather than invent them.
 
 Whether an operation is possible is not a hand-written table: it is asked of Python on small sample values of the
 kinds (``'a' + 1`` raises TypeError, so str + int is impossible). Only a TypeError/AttributeError counts; a
@@ -86,11 +93,15 @@ def type_errors(tree: ast.Module) -> list[str]:
     scopes = list(_scopes(tree))
     kinds = _infer(scopes)
     found: list[str] = []
+    seen: set[int] = set()
     for scope in scopes:
         env = kinds[id(scope)]
         for node in _own_nodes(scope):
-            found.extend(_errors(node, env))
-    return found
+            errors = list(_errors(node, env))
+            if errors:
+                seen.add(id(node))
+                found.extend(errors)
+    return found + _flow_errors(scopes, kinds, seen)
 
 
 def name_of(kind: Kind) -> str:
@@ -115,10 +126,10 @@ def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
             stack.extend(ast.iter_child_nodes(node))
 
 
-def _bindings(scope: ast.AST) -> tuple[dict[str, list[ast.AST]], set[str]]:
+def _bindings(scope: ast.AST) -> tuple[dict[str, list[ast.AST | Unpacked]], set[str]]:
     """name -> the nodes that bind it to a value in ``scope`` (``=``, ``:=``, ``+=``...), and the names bound in
     any other way (parameters, loop and unpacking targets, imports, ``with``/``except``/``del``...): unknown."""
-    valued: dict[str, list[ast.AST]] = {}
+    valued: dict[str, list[ast.AST | Unpacked]] = {}
     other: set[str] = set()
     if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
         a = scope.args
@@ -134,6 +145,11 @@ def _bindings(scope: ast.AST) -> tuple[dict[str, list[ast.AST]], set[str]]:
             for t in node.targets:
                 if isinstance(t, ast.Name):
                     valued.setdefault(t.id, []).append(node)
+                elif _plain_unpacking(t):
+                    assert isinstance(t, ast.Tuple | ast.List)
+                    for i, e in enumerate(t.elts):
+                        name = e.value.id if isinstance(e, ast.Starred) else e.id  # type: ignore[attr-defined]
+                        valued.setdefault(name, []).append(Unpacked(node.value, i, t))
                 else:
                     other |= names(t)
         elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr) and isinstance(node.target, ast.Name):
@@ -163,6 +179,36 @@ def _bindings(scope: ast.AST) -> tuple[dict[str, list[ast.AST]], set[str]]:
 Env = dict[str, Kind | None]  # every name visible in a scope; None: bound, kind unknown (it shadows a builtin)
 
 
+class Unpacked:
+    """One name of an unpacking ``a, b, *c = value``: the ``index``-th element of ``target``."""
+
+    def __init__(self, value: ast.expr, index: int, target: ast.Tuple | ast.List) -> None:
+        self.value, self.index, self.target = value, index, target
+
+
+def _plain_unpacking(target: ast.expr) -> bool:
+    """``a, b = ...`` or ``a, *rest = ...``: names only (at most one starred), nothing nested or subscripted."""
+    if not isinstance(target, ast.Tuple | ast.List):
+        return False
+    starred = [e for e in target.elts if isinstance(e, ast.Starred)]
+    return len(starred) <= 1 and all(
+        isinstance(e, ast.Name) or (isinstance(e, ast.Starred) and isinstance(e.value, ast.Name)) for e in target.elts)
+
+
+def _unpacked_kind(u: Unpacked, env: Env) -> Kind | None:
+    """The kind of one name of an unpacking: a starred name always gets a list; the others the kind of their
+    element of a display of the same length (``a, b = 0, []``), or of every item of an iterable whose items are
+    all of one kind (``a, b = map(int, input().split())``)."""
+    elts = u.target.elts
+    if isinstance(elts[u.index], ast.Starred):
+        return list
+    value = u.value
+    if (isinstance(value, ast.Tuple | ast.List) and len(value.elts) == len(elts)
+            and not any(isinstance(e, ast.Starred) for e in [*value.elts, *elts])):
+        return kind_of(value.elts[u.index], env)
+    return items_kind(value, env)
+
+
 def _infer(scopes: list[ast.AST]) -> dict[int, Env]:
     """Scope -> its names' kinds, a kind only where every binding agrees; iterated until nothing changes (a
     binding may use another name: ``b = a + 1``). Functions and class bodies see the module's names they do not
@@ -188,21 +234,51 @@ def _infer(scopes: list[ast.AST]) -> dict[int, Env]:
     return envs
 
 
-def _item_kind(iterable: ast.expr, env: Env) -> Kind | None:
-    """What iterating gives, where it is certain: ints from a range, one-character strings from a str."""
+# Builtins whose result holds the items of their one iterable argument, unchanged (asked of Python below).
+_ITEMS_KEPT = tuple(f for f in ("list", "tuple", "sorted", "set", "frozenset", "reversed", "iter")
+                    if all(type(next(iter(getattr(builtins, f)([_SAMPLES[k]()])))) is k for k in (int, str, float)))
+
+
+def items_kind(iterable: ast.expr, env: Env) -> Kind | None:
+    """What iterating ``iterable`` gives, where every item is certain to be of one kind: ints from a range or
+    bytes, one-character strings from a str, strings from ``s.split()``, what a builtin of fixed return kind gives
+    from ``map(int, ...)``, the items of a display or comprehension whose elements agree, passed through
+    ``list``/``tuple``/``sorted``/``set``/``reversed``. Unknown otherwise (a name bound to a list: its items may
+    have changed since)."""
     kind = kind_of(iterable, env)
-    return int if kind is range else str if kind is str else None
+    if kind in (range, str, bytes):
+        return type(next(iter(_SAMPLES[kind]())))
+    if isinstance(iterable, ast.ListComp | ast.SetComp | ast.GeneratorExp):
+        return kind_of(iterable.elt, env)  # comprehension targets are unknown in the scope (``_bindings``)
+    if isinstance(iterable, ast.List | ast.Tuple | ast.Set) and iterable.elts:
+        kinds = {None if isinstance(e, ast.Starred) else kind_of(e, env) for e in iterable.elts}
+        return kinds.pop() if len(kinds) == 1 else None
+    if not isinstance(iterable, ast.Call) or any(isinstance(a, ast.Starred) for a in iterable.args):
+        return None
+    func, args = iterable.func, iterable.args
+    if isinstance(func, ast.Attribute):
+        # str methods that return a list of str: its items are str.
+        if kind is list and kind_of(func.value, env) is str and func.attr in ("split", "rsplit", "splitlines"):
+            return str
+        return None
+    if not isinstance(func, ast.Name) or func.id in env:
+        return None
+    if func.id == "map" and len(args) >= 2 and not iterable.keywords:
+        f = args[0]
+        return _RETURNS.get(f.id) if isinstance(f, ast.Name) and f.id not in env else None
+    if func.id in _ITEMS_KEPT and len(args) == 1 and (func.id == "sorted" or not iterable.keywords):
+        return items_kind(args[0], env)
+    return None
 
 
 def _declared(scope: ast.AST) -> set[str]:
     return {n for node in _own_nodes(scope) if isinstance(node, ast.Global) for n in node.names}
 
 
-def _agreed_kind(nodes: list[ast.AST], env: Env, name: str) -> Kind | None:
+def _agreed_kind(nodes: list[ast.AST | Unpacked], env: Env, name: str) -> Kind | None:
     """The kind every ``=``/``:=`` binding gives, kept by every augmented assignment; None otherwise. An augmented
     assignment Python refuses keeps the kind (the check reports that operation)."""
-    plain = {_item_kind(n.iter, env) if isinstance(n, ast.For) else kind_of(n.value, env)  # type: ignore[attr-defined]
-             for n in nodes if not isinstance(n, ast.AugAssign)}
+    plain = {_binding_kind(n, env) for n in nodes if not isinstance(n, ast.AugAssign)}
     if len(plain) != 1 or None in plain:
         return None
     kind = plain.pop()
@@ -218,6 +294,14 @@ def _agreed_kind(nodes: list[ast.AST], env: Env, name: str) -> Kind | None:
             if result is not None and result is not kind:
                 return None
     return kind
+
+
+def _binding_kind(node: ast.AST | Unpacked, env: Env) -> Kind | None:
+    if isinstance(node, Unpacked):
+        return _unpacked_kind(node, env)
+    if isinstance(node, ast.For):
+        return items_kind(node.iter, env)
+    return kind_of(node.value, env)  # type: ignore[attr-defined]
 
 
 # -- kinds of expressions ----------------------------------------------------------------------------------------
@@ -317,8 +401,12 @@ def _errors(node: ast.AST, env: Env) -> Iterator[str]:  # noqa: C901 - one case 
         it = kind_of(node.iter, env)
         if it is not None and not hasattr(it, "__iter__") and not hasattr(it, "__getitem__"):
             yield f"iterating over {name_of(it)}"
-    elif isinstance(node, ast.Call) and not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args):
-        yield from _call_errors(node, env)
+    elif isinstance(node, ast.Call):
+        func = kind_of(node.func, env)
+        if func is not None and not callable(_SAMPLES[func]()):
+            yield f"calling {name_of(func)}"
+        elif not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args):
+            yield from _call_errors(node, env)
 
 
 def _compare_errors(node: ast.Compare, env: Env) -> Iterator[str]:
@@ -350,9 +438,221 @@ def _call_errors(node: ast.Call, env: Env) -> Iterator[str]:
         return
     owner, attr = kind_of(node.func.value, env), node.func.attr
     if owner is str and attr == "join" and len(kinds) == 1 and kinds[0] is not None:
-        # ``sep.join(xs)`` fails on xs's items, not its kind: only a non-iterable argument is certain to fail.
+        # ``sep.join(xs)`` fails on xs's items, not its kind: a non-iterable argument, or items certain to be
+        # of a kind join refuses (``' '.join(map(int, ...))``).
+        item = items_kind(node.args[0], env)
         if not hasattr(kinds[0], "__iter__"):
             yield f"str.join({name_of(kinds[0])})"
+        elif item is not None and _impossible(lambda sep, x: sep.join([x]), str, item):
+            yield f"str.join({name_of(item)} items)"
     elif (owner in (str, list, dict, set) and hasattr(owner, attr) and None not in kinds
           and _impossible(lambda o, *xs: getattr(copy.copy(o), attr)(*xs), owner, *kinds)):  # type: ignore[arg-type]
         yield f"{name_of(owner)}.{attr}({', '.join(name_of(k) for k in kinds)})"  # type: ignore[arg-type]
+
+
+# -- where the code is: kinds along the flow ---------------------------------------------------------------------
+# A name rebound to an unknown later (``s = 0`` ... ``s = a[i] + 1``) has no kind for the whole scope, yet where
+# only ``s = 0`` can have happened it is an int: ``s[i]`` there fails. So the statements are also walked in order
+# with the kinds the bindings that reach each point give (joins where paths meet: one kind if they agree, unknown
+# otherwise). A loop is walked twice: to a fixed point over its back edge (every iteration: what is reported holds
+# on each pass), and for its first iteration, where only the kinds from before the loop have reached the loop's
+# own top-level statements that precede any ``continue``: the first time such a statement runs is in the first
+# iteration, so an operation there that those kinds make impossible fails the first time it runs. Only the parts
+# of it sure to be evaluated count (not the right of ``and``/``or``, the arms of ``x if c else y``, the items of
+# a comprehension). Names bound by walrus, ``global``/``nonlocal`` or in any way the scope-wide inference calls
+# unknown are not followed.
+
+Flow = dict[str, Kind | None] | None  # None: no path reaches here (after return, break, continue, raise)
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _flow_errors(scopes: list[ast.AST], kinds: dict[int, Env], seen: set[int]) -> list[str]:
+    """The operations that fail where they are, by the kinds the flow gives, that the scope-wide kinds did not
+    show (``seen``: the nodes already reported)."""
+    nonlocal_names = {n for s in scopes for node in _own_nodes(s) if isinstance(node, ast.Nonlocal)
+                      for n in node.names}  # fmt: skip
+    declared = {n for s in scopes for n in _declared(s)} | nonlocal_names
+    found: list[str] = []
+    for scope in scopes:
+        if isinstance(scope, ast.Lambda):
+            continue
+        valued, other = _bindings(scope)
+        walrus = {n.target.id for n in _own_nodes(scope) if isinstance(n, ast.NamedExpr)
+                  and isinstance(n.target, ast.Name)}  # fmt: skip
+        walker = _Walker(set(valued) - other - declared - walrus, seen)
+        walker.block(scope.body, dict(kinds[id(scope)]), "all")  # type: ignore[attr-defined]
+        found.extend(walker.found)
+    return found
+
+
+def _join(*envs: Flow) -> Flow:
+    live = [e for e in envs if e is not None]
+    if not live:
+        return None
+    first = live[0]
+    return {k: v if all(e.get(k) is v for e in live[1:]) else None for k, v in first.items()}
+
+
+def _has_continue(stmt: ast.stmt) -> bool:
+    """A ``continue`` of the loop around ``stmt`` (not of a loop inside it)."""
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Continue):
+            return True
+        if node is not stmt and isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            stack.extend(node.orelse)  # a loop's else belongs to the loop around it
+            continue
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _expr_nodes(stmt: ast.stmt, certain: bool) -> Iterator[ast.AST]:
+    """The nodes ``stmt`` evaluates itself (not its blocks, not nested scopes); ``certain``: only those evaluated
+    every time it runs (the first operand of ``and``/``or`` and of a comparison chain, the test of ``x if c else
+    y``, a comprehension's first iterable)."""
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        if certain:
+            if isinstance(node, ast.BoolOp):
+                stack.append(node.values[0])
+                continue
+            if isinstance(node, ast.IfExp):
+                stack.append(node.test)
+                continue
+            if isinstance(node, ast.Compare):
+                stack += [node.left, node.comparators[0]]
+                continue
+            if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+                stack.append(node.generators[0])
+                continue
+            if isinstance(node, ast.comprehension):
+                stack.append(node.iter)
+                continue
+            if isinstance(node, ast.Assert):
+                stack.append(node.test)
+                continue
+        for field, value in ast.iter_fields(node):
+            if node is stmt and field in _BLOCKS:
+                continue
+            stack.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, ast.AST))
+
+
+class _Walker:
+    def __init__(self, tracked: set[str], seen: set[int]) -> None:
+        self.tracked, self.seen = tracked, seen
+        self.found: list[str] = []
+        self.exits: list[tuple[list[Flow], list[Flow]]] = []  # per enclosing loop: (break envs, continue envs)
+
+    def check(self, stmt: ast.stmt, env: dict[str, Kind | None], mode: str) -> None:
+        if mode == "none":
+            return
+        for node in _expr_nodes(stmt, certain=mode == "first"):
+            if id(node) in self.seen:
+                continue
+            for message in _errors(node, env):
+                self.seen.add(id(node))
+                self.found.append(message)
+
+    def block(self, stmts: list[ast.stmt], env: Flow, mode: str) -> Flow:
+        """``mode``: "all" (every run of these statements has these kinds), "first" (the first iteration of the
+        loop whose body this is: only its certain parts of its top-level statements), "none" (just the kinds)."""
+        for stmt in stmts:
+            if env is None:
+                return None
+            if mode == "first" and _has_continue(stmt):
+                mode = "none"
+            env = self.stmt(stmt, env, mode)
+        return env
+
+    def bind(self, env: dict[str, Kind | None], name: str, kind: Kind | None) -> None:
+        if name in self.tracked:
+            env[name] = kind
+
+    def stmt(self, stmt: ast.stmt, env: dict[str, Kind | None], mode: str) -> Flow:  # noqa: C901 - one case each
+        inner = "all" if mode == "all" else "none"
+        self.check(stmt, env, mode)
+        if isinstance(stmt, ast.Assign):
+            new = dict(env)
+            for t in stmt.targets:
+                if isinstance(t, ast.Name):
+                    self.bind(new, t.id, kind_of(stmt.value, env))
+                elif _plain_unpacking(t):
+                    assert isinstance(t, ast.Tuple | ast.List)
+                    for i, e in enumerate(t.elts):
+                        name = e.value.id if isinstance(e, ast.Starred) else e.id  # type: ignore[attr-defined]
+                        self.bind(new, name, _unpacked_kind(Unpacked(stmt.value, i, t), env))
+            return new
+        if isinstance(stmt, ast.AnnAssign | ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            if stmt.value is None:
+                return env
+            new = dict(env)
+            kind = kind_of(stmt.value, env)
+            if isinstance(stmt, ast.AugAssign):
+                old = env.get(stmt.target.id)
+                kind = (_probe_kind(_BINOPS[type(stmt.op)][1], old, kind)
+                        if old is not None and kind is not None and type(stmt.op) in _BINOPS else None)
+            self.bind(new, stmt.target.id, kind)
+            return new
+        if isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
+            return self.loop(stmt, env, mode)
+        if isinstance(stmt, ast.If):
+            return _join(self.block(stmt.body, dict(env), inner), self.block(stmt.orelse, dict(env), inner))
+        if isinstance(stmt, ast.With | ast.AsyncWith):
+            return self.block(stmt.body, env, inner)
+        if isinstance(stmt, ast.Match):
+            return _join(env, *(self.block(c.body, dict(env), inner) for c in stmt.cases))
+        if isinstance(stmt, ast.Try | ast.TryStar):
+            # An exception may leave the body anywhere: what it binds is unknown in the handlers and after.
+            bound = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+            loose = {k: (None if k in bound else v) for k, v in env.items()}
+            for part in (stmt.body, *(h.body for h in stmt.handlers), stmt.orelse, stmt.finalbody):
+                self.block(part, dict(loose), "none" if part is stmt.body else inner)
+            return loose
+        if isinstance(stmt, ast.Break | ast.Continue):
+            if self.exits:
+                self.exits[-1][isinstance(stmt, ast.Continue)].append(env)
+            return None
+        if isinstance(stmt, ast.Return | ast.Raise):
+            return None
+        return env
+
+    def loop(self, stmt: ast.For | ast.AsyncFor | ast.While, env: dict[str, Kind | None], mode: str) -> Flow:
+        target = stmt.target.id if isinstance(stmt, ast.For | ast.AsyncFor) and isinstance(
+            stmt.target, ast.Name) else None
+        item = items_kind(stmt.iter, env) if isinstance(stmt, ast.For | ast.AsyncFor) else None
+
+        def start(header: dict[str, Kind | None]) -> dict[str, Kind | None]:
+            new = dict(header)
+            if target is not None:
+                self.bind(new, target, item)
+            return new
+
+        if mode == "all":  # the first iteration, from the kinds before the loop
+            self.exits.append(([], []))
+            self.block(stmt.body, start(env), "first")
+            self.exits.pop()
+        header: dict[str, Kind | None] = dict(env)
+        for _ in range(5):  # to a fixed point over the back edge: kinds only ever become unknown
+            self.exits.append(([], []))
+            end = self.block(stmt.body, start(header), "none")
+            _, continues = self.exits.pop()
+            joined = _join(env, end, *continues)
+            assert joined is not None
+            if joined == header:
+                break
+            header = joined
+        else:
+            header = {k: None for k in header}
+        self.exits.append(([], []))
+        self.block(stmt.body, start(header), "all" if mode == "all" else "none")
+        breaks, _ = self.exits.pop()
+        if isinstance(stmt, ast.While) and mode == "all":
+            self.check(ast.Expr(stmt.test), header, "all")
+        done = self.block(stmt.orelse, dict(header), "all" if mode == "all" else "none")
+        return _join(done, *breaks)

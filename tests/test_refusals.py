@@ -177,6 +177,83 @@ def test_unknown_types_are_never_reported() -> None:
     assert type_errors(ast.parse("def g(input):\n    return input() + 1\n")) == []  # a parameter, not the builtin
 
 
+# -- kinds from unpacking and from items that are certain (logged candidates, eval/shown, shortened) -----------
+# 18_B 82691, latent 36 (by_problem): the gap the by-hand trial met, ``for v in c`` with c an int of the unpacking.
+UNPACKED = "n, d, m, l = list(map(int, input().split()))\nk = 0\nfor i in range(n):\n    k += d * m\nprint(k, l)\n"
+
+
+def test_names_unpacked_from_map_int_are_ints() -> None:
+    assert _why(UNPACKED, UNPACKED.replace("for i in range(n)", "for i in m")) == "type error: iterating over int"
+    assert _why(UNPACKED, UNPACKED.replace("k += d * m", "k += d[m]")) == "type error: int[...]"
+    assert _why(UNPACKED, UNPACKED.replace("for i in range(n)", "for i in range(m)")) is None  # the neighbour
+    plain = UNPACKED.replace("list(map(int, input().split()))", "map(int, input().split())")
+    assert _why(plain, plain.replace("for i in range(n)", "for i in m")) == "type error: iterating over int"
+
+
+@pytest.mark.parametrize(("broken", "detail"), [
+    ("a, b = input().split()\nprint(a + 1)\n", "str + int"),  # s.split() gives strings
+    ("n, *rest = map(int, input().split())\nprint(n[0], rest)\n", "int[...]"),
+    ("n, *rest = map(int, input().split())\nrest += 1\n", "list += int"),  # a starred name is always a list
+    ("n, h = (int(input()), [])\nh += n\n", "list += int"),  # 265_B 2974788, latent 39 (paper), shortened
+    ("for x in map(int, input().split()):\n    print(x[0])\n", "int[...]"),
+    ("for x in sorted(map(int, input().split()), key=abs):\n    print(len(x))\n", "len(int)"),
+    ("for x in [int(y) for y in input().split()]:\n    print(x.split())\n", "int has no .split"),
+    ("print(' '.join(map(int, input().split())))\n", "str.join(int items)"),
+    # 52_A 6616580, latent 21 (paper): a list called like the bound method it replaced.
+    ("l = list(map(int, input().split()))\nprint(l('1') + 2)\n", "calling list"),
+    ("s = input()\ni = 0\ni += s(i)\n", "calling str"),  # 102_B 3092763, latent 51 (paper)
+])
+def test_impossible_operations_on_unpacked_names_and_certain_items(broken: str, detail: str) -> None:
+    assert type_errors(ast.parse(broken)) == [detail]
+
+
+@pytest.mark.parametrize("fine", [
+    "a, b = input().split()\nprint(int(a) + int(b))\n",
+    "n, *rest = map(int, input().split())\nprint(rest[0] + n, sum(rest))\n",
+    "a, b = b, a\nprint(a + 1)\n",  # kinds unknown: nothing claimed
+    "a, b = map(int, input().split())\na, b = input().split()\nprint(a[0])\n",  # bindings disagree
+    "def f(int):\n    a, b = map(int, 'xy')\n    return a[0]\n",  # int is a parameter here, not the builtin
+    "for x in map(str, range(3)):\n    print(x[0], ' '.join(map(str, range(3))))\n",
+    "(a, b), c = (1, 2), 3\nprint(a[0])\n",  # nested targets stay unknown
+    "a, b = {1: 'x', 2: 'y'}\nprint(a + 1)\n",  # a dict's keys: unknown
+    "f = len\nprint(f('ab'))\nfor p in ['ab', 'cd']:\n    print(p[0])\n",
+])
+def test_well_typed_neighbours_of_the_unpacking_checks_pass(fine: str) -> None:
+    assert type_errors(ast.parse(fine)) == []
+
+
+# -- kinds along the flow: a name rebound to an unknown later is still an int where only its int has reached -----
+# 11_A 6060844, latent 12 (by_problem), shortened: s = 0, then s[i] at the top of a loop that rebinds s later.
+FLOW = ("n, d = list(map(int, input().split()))\na = list(map(int, input().split()))\ns = 0\n"
+        "for i in range(n - 1):\n    t = a[i] > a[i + 1]\n    if a[i] > d:\n        s = a[i - 1] + 1\n"
+        "    else:\n        s += a[i] - a[i - 1]\nprint(s)\n")
+
+
+def test_an_int_indexed_before_its_later_rebinding_is_refused() -> None:
+    assert _why(FLOW, FLOW.replace("t = a[i] > a[i + 1]", "t = s[i] > a[i + 1]")) == "type error: int[...]"
+    assert _why(FLOW, FLOW.replace("t = a[i] > a[i + 1]", "t = s > a[i + 1]")) is None  # the neighbour
+
+
+@pytest.mark.parametrize("fine", [
+    # the read may come after the rebinding: a condition, a continue before it, the right of ``and``
+    "a = input().split()\ns = 0\nfor i in range(3):\n    if i:\n        print(s[0])\n    s = a[i]\n",
+    "a = input().split()\ns = 0\nfor i in range(3):\n    if i > 1:\n        continue\n    print(s[0])\n    s = a[i]\n",
+    "a = input().split()\ns = 0\nfor i in range(3):\n    print(i and s[0])\n    s = a[i]\n",
+    "s = 0\nif input():\n    s = [1]\nprint(s[0])\n",
+    "s = 0\nfor x in range(3):\n    s = [x]\n    break\nprint(s[0])\n",
+    "s = 0\ntry:\n    s = [1]\nexcept Exception:\n    pass\nprint(s[0])\n",
+    "def f():\n    global s\n    s = [1]\ns = 0\nf()\nprint(s[0])\ns = input()\n",
+    "x = 0\nprint([x[0] for x in ['ab']])\nx = input()\n",
+    "s = 0\ns = input()\nprint(s[0])\n",
+])
+def test_reads_the_flow_cannot_pin_down_are_not_reported(fine: str) -> None:
+    assert type_errors(ast.parse(fine)) == []
+
+
+def test_an_int_read_after_its_rebinding_to_a_str_and_back_is_reported() -> None:
+    assert type_errors(ast.parse("s = input()\ns = 0\nprint(s[0])\n")) == ["int[...]"]
+
+
 # -- 15.3: what an edit leaves alone -----------------------------------------------------------------------------
 DIALECT = "delimiter = '\\t'\nquotechar = '\"'\nlineterminator = '\\n'\n"
 
