@@ -90,17 +90,23 @@ def unparse(tree: ast.AST) -> str:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def canonicalize(src: str) -> Canonical:
+def canonicalize(src: str, like: Canonical | None = None) -> Canonical:
+    """``like``: the canonical form of the other side of an edit (the input a pair's target was edited from). Names
+    and strings the two programs share then get ``like``'s placeholders, and new ones the next free indices, so a
+    one-line edit stays one line in canonical form. Canonicalised on their own, an edit that adds a loop variable
+    renumbers every placeholder after it (``v5`` becomes ``v6`` down to the end) and reads as a rewrite of the rest
+    of the program. The runtime needs no such seed: the model writes its script in the input's own placeholders,
+    and placeholders the input lacks get fresh names (``decanonicalize``)."""
     tree = strip_docstrings(parse(src))
     analysis = analyse(tree)
-    renames = _plan_renames(tree, analysis)
+    renames = _plan_renames(tree, analysis, like)
     names: dict[str, str] = {}  # placeholder -> identifier
     for occ, placeholder in renames.items():
         names.setdefault(placeholder, occ.name)
         _set_name(occ, placeholder)
     _rename_keywords(tree, analysis, renames)
     kept = _kept_names(analysis, renames)
-    strings = _replace_strings(tree, kept)
+    strings = _replace_strings(tree, kept, like)
     reserved = tuple(sorted(name for name in kept if PLACEHOLDER.match(name)))
     return Canonical(unparse(tree), names, strings, reserved)
 
@@ -109,8 +115,8 @@ def _kept_names(analysis: Analysis, renames: dict[Occurrence, str]) -> set[str]:
     return {occ.name for occ in analysis.occurrences if occ not in renames}
 
 
-def _plan_renames(tree: ast.Module, analysis: Analysis) -> dict[Occurrence, str]:
-    """Decide a placeholder for every occurrence that resolves to a user binding."""
+def _plan_renames(tree: ast.Module, analysis: Analysis, like: Canonical | None = None) -> dict[Occurrence, str]:
+    """Decide a placeholder for every occurrence that resolves to a user binding (``like``'s where it had one)."""
     user: list[tuple[Occurrence, str]] = []  # (occurrence, prefix)
     for occ in analysis.occurrences:
         prefix = _user_prefix(occ, analysis)
@@ -122,9 +128,18 @@ def _plan_renames(tree: ast.Module, analysis: Analysis) -> dict[Occurrence, str]
     kept = {occ.name for occ in analysis.occurrences if id(occ) not in renamed}
     counters = {"v": 0, "f": 0, "c": 0}
     by_name: dict[str, str] = {}
+    seeded: dict[str, str] = {}  # identifier -> like's placeholder
+    if like is not None:
+        for placeholder, name in like.names.items():
+            m = PLACEHOLDER.match(placeholder)
+            if m and m.group(1) in counters:
+                seeded[name] = placeholder
+                counters[m.group(1)] = max(counters[m.group(1)], int(m.group(2)) + 1)
     plan: dict[Occurrence, str] = {}
     for occ, prefix in user:
         placeholder = by_name.get(occ.name)
+        if placeholder is None and seeded.get(occ.name, "")[:1] == prefix and seeded[occ.name] not in kept:
+            placeholder = by_name[occ.name] = seeded[occ.name]  # same name, same kind as in like
         if placeholder is None:
             placeholder = _next_placeholder(prefix, counters, kept)
             by_name[occ.name] = placeholder
@@ -178,12 +193,19 @@ def _rename_keywords(tree: ast.Module, analysis: Analysis, renames: dict[Occurre
 
 
 class _StringReplacer(ast.NodeTransformer):
-    def __init__(self, kept: set[str]) -> None:
+    def __init__(self, kept: set[str], like: Canonical | None = None) -> None:
         self.kept = kept
         self.by_value: dict[str, str] = {}
+        self.used: set[str] = set()
         self.counter = 0
+        for placeholder, value in (like.strings.items() if like is not None else ()):
+            m = PLACEHOLDER.match(placeholder)
+            if m and placeholder not in kept:
+                self.by_value[value] = placeholder
+                self.counter = max(self.counter, int(m.group(2)) + 1)
 
     def placeholder(self, value: str) -> ast.Name:
+        self.used.add(value)
         name = self.by_value.get(value)
         if name is None:
             while f"s{self.counter}" in self.kept:
@@ -226,10 +248,13 @@ class _StringReplacer(ast.NodeTransformer):
         return node
 
 
-def _replace_strings(tree: ast.Module, kept: set[str]) -> dict[str, str]:
-    replacer = _StringReplacer(kept)
+def _replace_strings(tree: ast.Module, kept: set[str], like: Canonical | None = None) -> dict[str, str]:
+    replacer = _StringReplacer(kept, like)
+    seeded = set(replacer.by_value)
     replacer.visit(tree)
-    return {placeholder: value for value, placeholder in replacer.by_value.items()}
+    used = replacer.used
+    return {placeholder: value for value, placeholder in replacer.by_value.items()
+            if value not in seeded or value in used}  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -271,3 +271,22 @@ def test_class_attribute_spelled_like_a_placeholder_keeps_its_meaning() -> None:
 def test_string_expression_inside_an_fstring_is_not_read_back_as_text() -> None:
     # Found on the standard library (test_fstring.py): f"{'{{}}'}" is an expression, not text.
     check_contract("x = f\"{'{{}}'}\" + f'a{1}b'\n")
+
+
+def test_a_pair_canonicalised_together_keeps_an_edit_local() -> None:
+    # The append loop adds a loop variable: canonicalised alone, the fast side renumbers every later name, and the
+    # one-statement edit reads as a rewrite of the rest of the program.
+    slow = "n = int(input())\nb = []\nfor y in range(n):\n    b.append(2)\nk = max(b)\nprint(k, 'YES')\n"
+    fast = "n = int(input())\nb = [2] * n\nk = max(b)\nprint(k, 'YES')\n"
+    x = canonicalize(slow)
+    alone, together = canonicalize(fast), canonicalize(fast, like=x)
+    assert "v3 = max(v1)" in x.code and "v3 = max(v1)" in together.code
+    assert "v3 = max(v1)" not in alone.code  # renumbered on its own
+    assert together.code.splitlines()[2:] == x.code.splitlines()[4:]  # the lines after the edit are x's
+    assert decanonicalize(together.code, together) == decanonicalize(alone.code, alone)
+    # a name or string new to the fast side takes the next free index, never one of x's
+    extra = canonicalize(fast.replace("print(k, 'YES')", "z = k\nprint(z, 'NO')"), like=x)
+    assert "v4 = v3" in extra.code and "print(v4, s1)" in extra.code
+    assert extra.names["v4"] == "z" and extra.strings == {"s1": "NO"}
+    # a shared name of another kind (a variable in x, a function here) is not given x's placeholder
+    assert "def f0():" in canonicalize("def n():\n    return 1\nprint(n())\n", like=x).code

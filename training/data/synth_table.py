@@ -32,7 +32,7 @@ from speedhints.training.data.pessimize import Family
 from speedhints.training.data.synth_ledger import Attempt, Ledger
 from speedhints.training.data.synth_variants import (
     UnknownFamily,
-    canonical_code,
+    canonical_pair,
     code_sha,
     family_map,
     make_variants,
@@ -265,9 +265,10 @@ def _rebuild_one(p: SynthPair, code: str | None, fams: dict[str, Family]) -> dic
         return f"unknown family {exc.args[0]!r}"
     if len(vs) <= p.variant or not code_sha(vs[p.variant]).startswith(p.variant_sha):
         return "the family no longer makes this variant (sha256 differs)"
-    slow, fast = canonical_code(vs[p.variant]), canonical_code(code)
-    if slow is None or fast is None:
+    both = canonical_pair(vs[p.variant], code)
+    if both is None:
         return "no canonical form"
+    slow, fast = both
     return {"problem": p.problem, "slow_id": f"{p.solution}:{p.families}:{p.variant}", "fast_id": p.solution,
             "families": p.families, "slow": slow, "fast": fast, "speedup": p.speedup,
             "changed_lines": p.changed_lines}  # fmt: skip

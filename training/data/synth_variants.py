@@ -60,6 +60,16 @@ def canonical_code(code: str) -> str | None:
         return None
 
 
+def canonical_pair(slow: str, fast: str) -> tuple[str, str] | None:
+    """Both sides of an edit in canonical form, the fast side in the slow side's placeholders (``canonicalize``'s
+    ``like``), so the edit a model learns touches only the lines it changes; None where either has no form."""
+    try:
+        x = canonicalize(slow)
+        return x.code, canonicalize(fast, like=x).code
+    except (CanonicalError, RecursionError):
+        return None
+
+
 def changed_lines(slow: str, fast: str) -> int:
     """Lines an edit touches between two canonical programs: per differing block, the larger of the lines
     removed and the lines added (a one-line rewrite counts 1, not 2)."""
