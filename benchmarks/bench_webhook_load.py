@@ -10,7 +10,6 @@ percentiles. Usage: python benchmarks/bench_webhook_load.py [--deliveries 1000] 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import subprocess
 import sys
@@ -27,7 +26,7 @@ sys.path.insert(0, str(TESTS))
 
 from fakegithub import FakeGitHub  # noqa: E402
 from fakegithub.builders import make_pr  # noqa: E402
-from fakegithub.deliveries import deliver, free_port, pr_event, serve_command  # noqa: E402
+from fakegithub.deliveries import deliver, free_port, pr_event, serve_command, serve_env  # noqa: E402
 
 SECRET = b"load-test secret"
 REPO = "load/test"
@@ -56,15 +55,7 @@ def main() -> int:
         fake.pr_factory = lambda repo, number: make_pr(repo, number, {"a.py": (BEFORE, AFTER)})
         token = fake.add_token()
         port = free_port()
-        env = {
-            **os.environ,
-            "GITHUB_WEBHOOK_SECRET": SECRET.decode(),
-            "GITHUB_TOKEN": token,
-            "GITHUB_API_URL": fake.api_url,
-            "SPEEDHINTS_SUGGESTER": "fakegithub.suggesters:load_suggester",
-            "SPEEDHINTS_WRITE_PAUSE_S": "0",
-            "PYTHONPATH": str(TESTS),
-        }
+        env = serve_env(fake.api_url, token, SECRET)
         log = Path(tmp) / "serve.log"
         cmd = serve_command(port, str(Path(tmp) / "q.sqlite3"), "--workers", str(args.workers))
         proc = subprocess.Popen(cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)

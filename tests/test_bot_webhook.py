@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import signal
 import sqlite3
 import subprocess
@@ -17,7 +16,7 @@ import pytest
 import requests
 from fakegithub import FakeGitHub, Fault
 from fakegithub.builders import make_pr
-from fakegithub.deliveries import ServerThread, deliver, free_port, pr_event, serve_command, sign
+from fakegithub.deliveries import ServerThread, deliver, free_port, pr_event, serve_command, serve_env, sign
 
 from speedhints.bot.jobqueue import JobQueue, JobSpec
 from speedhints.bot.logs import Redactor, get_logger, setup_json_logging
@@ -30,7 +29,6 @@ AFTER = (
     "def f(x):\n    if x in [1, 2, 3]:\n        return 1\n"
     "    out = []\n    for y in range(x):\n        out.append(y)\n    return out\n"
 )
-TESTS_DIR = Path(__file__).resolve().parent
 
 
 def reset_logging() -> None:
@@ -194,15 +192,7 @@ def test_kill_9_mid_queue_then_restart_loses_nothing_and_posts_nothing_twice(tmp
         # every review POST takes effect at once but answers only after 0.8 s: a kill in that window leaves a
         # posted review whose job is still "running"
         fake.faults.append(Fault("POST", r".*/reviews", None, delay_s=0.8, times=10**6))
-        env = {
-            **os.environ,
-            "GITHUB_WEBHOOK_SECRET": SECRET.decode(),
-            "GITHUB_TOKEN": token,
-            "GITHUB_API_URL": fake.api_url,
-            "SPEEDHINTS_SUGGESTER": "fakegithub.suggesters:load_suggester",
-            "SPEEDHINTS_WRITE_PAUSE_S": "0",
-            "PYTHONPATH": str(TESTS_DIR),
-        }
+        env = serve_env(fake.api_url, token, SECRET)
         env.pop("GITHUB_APP_ID", None)
         port, db, log = free_port(), tmp_path / "queue.sqlite3", tmp_path / "serve.log"
         url = f"http://127.0.0.1:{port}/webhook"

@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import socket
 import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -22,6 +24,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def serve_env(api_url: str, token: str, webhook_secret: bytes) -> dict[str, str]:
+    """This process's environment for a ``speedhints serve`` that reviews through the fake at ``api_url`` with
+    ``token``, accepts deliveries signed with ``webhook_secret`` and suggests with fakegithub's rule double (the
+    tests folder on PYTHONPATH), posting without pauses."""
+    return {
+        **os.environ,
+        "GITHUB_WEBHOOK_SECRET": webhook_secret.decode(),
+        "GITHUB_TOKEN": token,
+        "GITHUB_API_URL": api_url,
+        "SPEEDHINTS_SUGGESTER": "fakegithub.suggesters:load_suggester",
+        "SPEEDHINTS_WRITE_PAUSE_S": "0",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
 
 
 def serve_command(port: int, db: str, *options: str) -> list[str]:
