@@ -10,9 +10,7 @@ percentiles. Usage: python benchmarks/bench_webhook_load.py [--deliveries 1000] 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,18 +26,12 @@ sys.path.insert(0, str(TESTS))
 
 from fakegithub import FakeGitHub  # noqa: E402
 from fakegithub.builders import make_pr  # noqa: E402
-from fakegithub.deliveries import deliver, pr_event  # noqa: E402
+from fakegithub.deliveries import deliver, free_port, pr_event, serve_command, serve_env  # noqa: E402
 
 SECRET = b"load-test secret"
 REPO = "load/test"
 BEFORE = "def f(x):\n    return x\n"
 AFTER = "def f(x):\n    if x in [1, 2, 3]:\n        return 1\n    return x\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -63,28 +55,9 @@ def main() -> int:
         fake.pr_factory = lambda repo, number: make_pr(repo, number, {"a.py": (BEFORE, AFTER)})
         token = fake.add_token()
         port = free_port()
-        env = {
-            **os.environ,
-            "GITHUB_WEBHOOK_SECRET": SECRET.decode(),
-            "GITHUB_TOKEN": token,
-            "GITHUB_API_URL": fake.api_url,
-            "SPEEDHINTS_SUGGESTER": "fakegithub.suggesters:load_suggester",
-            "SPEEDHINTS_WRITE_PAUSE_S": "0",
-            "PYTHONPATH": str(TESTS),
-        }
+        env = serve_env(fake.api_url, token, SECRET)
         log = Path(tmp) / "serve.log"
-        cmd = [
-            sys.executable,
-            "-c",
-            "from speedhints.cli import console_main; console_main()",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(Path(tmp) / "q.sqlite3"),
-            "--workers",
-            str(args.workers),
-        ]
+        cmd = serve_command(port, str(Path(tmp) / "q.sqlite3"), "--workers", str(args.workers))
         proc = subprocess.Popen(cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:

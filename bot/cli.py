@@ -6,6 +6,9 @@ exit 1 for failures, 2 for bad usage or configuration.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 
 from speedhints.bot import annotate
@@ -14,36 +17,34 @@ from speedhints.extras import needs
 from speedhints.model_export.atlas import DEFAULT_MIN_PRECISION
 from speedhints.model_export.bundle import BundleError
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 def _error(message: str) -> None:
     annotate.error(message)
 
 
+def _setting(flag: str, **kwargs: Any) -> Callable[[F], F]:
+    """An option that a workflow may also set as ``SPEEDHINTS_<FLAG>`` (``--top-k``: ``SPEEDHINTS_TOP_K``), its
+    default shown in ``--help``."""
+    envvar = "SPEEDHINTS_" + flag.removeprefix("--").replace("-", "_").upper()
+    return click.option(flag, show_default=True, envvar=envvar, **kwargs)
+
+
 @click.command()
 @click.option("--repo", default=None, help="OWNER/NAME (default: $GITHUB_REPOSITORY).")
 @click.option("--pr", "number", type=int, default=None, help="Pull request number (default: from $GITHUB_EVENT_PATH).")
-@click.option(
-    "--top-k",
-    type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    envvar="SPEEDHINTS_TOP_K",
-    help="Hints per changed range.",
-)
-@click.option(
+@_setting("--top-k", type=click.IntRange(1, 64), default=4, help="Hints per changed range.")
+@_setting(
     "--max-comments",
     type=click.IntRange(0, 100),
     default=30,
-    show_default=True,
-    envvar="SPEEDHINTS_MAX_COMMENTS",
     help="Line comments per review; the rest go into its body.",
 )
-@click.option(
+@_setting(
     "--min-precision",
     type=click.FloatRange(0.0, 1.0),
     default=DEFAULT_MIN_PRECISION,
-    show_default=True,
-    envvar="SPEEDHINTS_MIN_PRECISION",
     help="Post a latent's hints only when the lower bound of its measured precision is at least this.",
 )
 @click.option("--bundle", "bundle_path", type=click.Path(), default=None, help="Model bundle directory.")
@@ -61,20 +62,16 @@ def _error(message: str) -> None:
     envvar="SPEEDHINTS_VERIFY_BENCH",
     help="With --verify: time this command before and after each kept hint and report the ratio.",
 )
-@click.option(
+@_setting(
     "--verify-timeout",
     type=click.FloatRange(min=1),
     default=300.0,
-    show_default=True,
-    envvar="SPEEDHINTS_VERIFY_TIMEOUT",
     help="Seconds one run of a --verify or --verify-bench command may take.",
 )
-@click.option(
+@_setting(
     "--verify-budget",
     type=click.FloatRange(min=1),
     default=900.0,
-    show_default=True,
-    envvar="SPEEDHINTS_VERIFY_BUDGET",
     help="Seconds all verification of this pull request may take; hints it does not reach are not posted.",
 )
 @click.option(

@@ -373,31 +373,24 @@ class _Restorer(ast.NodeTransformer):
 
     visit_Global = visit_Nonlocal = _visit_names
 
+    def _visit_optional_name(self, node: ast.AST, field: str) -> ast.AST:
+        """Restore the name in ``node.<field>`` where there is one (``None``: nothing is bound), then visit on."""
+        name = getattr(node, field)
+        if name is not None:
+            setattr(node, field, self._name(name))
+        self.generic_visit(node)
+        return node
+
     def visit_keyword(self, node: ast.keyword) -> ast.AST:
-        if node.arg is not None:
-            node.arg = self._name(node.arg)
-        self.generic_visit(node)
-        return node
+        return self._visit_optional_name(node, "arg")
 
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.AST:
-        if node.name is not None:
-            node.name = self._name(node.name)
-        self.generic_visit(node)
-        return node
+    def _visit_bound_name(self, node: ast.ExceptHandler | ast.MatchAs | ast.MatchStar) -> ast.AST:
+        return self._visit_optional_name(node, "name")
 
-    def _visit_capture(self, node: ast.MatchAs | ast.MatchStar) -> ast.AST:
-        if node.name is not None:
-            node.name = self._name(node.name)
-        self.generic_visit(node)
-        return node
-
-    visit_MatchAs = visit_MatchStar = _visit_capture
+    visit_ExceptHandler = visit_MatchAs = visit_MatchStar = _visit_bound_name
 
     def visit_MatchMapping(self, node: ast.MatchMapping) -> ast.AST:
-        if node.rest is not None:
-            node.rest = self._name(node.rest)
-        self.generic_visit(node)
-        return node
+        return self._visit_optional_name(node, "rest")
 
 
 # --------------------------------------------------------------------------------------------------------------

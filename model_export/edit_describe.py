@@ -53,13 +53,20 @@ def _name(func: ast.expr) -> str:
     return "?"
 
 
-def _kind_of(node: ast.expr, kinds: dict[str, str]) -> str | None:
+def display_kind(node: ast.AST) -> str | None:
+    """"list", "set" or "dict" for a display or comprehension of that container, else None."""
     if isinstance(node, ast.List | ast.ListComp):
         return "list"
     if isinstance(node, ast.Set | ast.SetComp):
         return "set"
     if isinstance(node, ast.Dict | ast.DictComp):
         return "dict"
+    return None
+
+
+def _kind_of(node: ast.expr, kinds: dict[str, str]) -> str | None:
+    if (kind := display_kind(node)) is not None:
+        return kind
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return "str"
     if isinstance(node, ast.Name):

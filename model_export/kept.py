@@ -91,12 +91,9 @@ def _statements(body: list[ast.stmt], depth: int = 0) -> list[_Stmt]:
     """Every statement in order, nested ones included, each keyed without its body."""
     out: list[_Stmt] = []
     for stmt in body:
-        bodies = [b for f in _BODIES for b in _stmt_lists(getattr(stmt, f, None))]
+        bodies = _bodies(stmt)
         if bodies:
-            shell = copy.copy(stmt)
-            for f in _BODIES:
-                if hasattr(shell, f):
-                    setattr(shell, f, [])
+            shell = _without_bodies(stmt)
             first_inner = min((b[0].lineno for b in bodies if b), default=stmt.lineno + 1)
             header_last = max(stmt.lineno, first_inner - 1)
             out.append(_Stmt(f"{depth}:{ast.dump(shell)}", _first_line(stmt), header_last))
@@ -105,6 +102,20 @@ def _statements(body: list[ast.stmt], depth: int = 0) -> list[_Stmt]:
         else:
             out.append(_Stmt(f"{depth}:{ast.dump(stmt)}", _first_line(stmt), stmt.end_lineno or stmt.lineno))
     return out
+
+
+def _bodies(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    """The non-empty statement lists nested in ``stmt`` (body, orelse, handlers' and cases' bodies...)."""
+    return [b for f in _BODIES for b in _stmt_lists(getattr(stmt, f, None))]
+
+
+def _without_bodies(stmt: ast.stmt) -> ast.stmt:
+    """A shallow copy of ``stmt`` whose statement lists are empty: its header alone."""
+    shell = copy.copy(stmt)
+    for f in _BODIES:
+        if hasattr(shell, f):
+            setattr(shell, f, [])
+    return shell
 
 
 def _stmt_lists(value: object) -> Iterator[list[ast.stmt]]:
@@ -210,13 +221,9 @@ def _flat(body: list[ast.stmt]) -> list[ast.stmt]:
     """Simple statements in order, nested ones included (compound statements as their bodies)."""
     out: list[ast.stmt] = []
     for stmt in body:
-        lists = [b for f in _BODIES for b in _stmt_lists(getattr(stmt, f, None))]
+        lists = _bodies(stmt)
         if lists:
-            shell = copy.copy(stmt)
-            for f in _BODIES:
-                if hasattr(shell, f):
-                    setattr(shell, f, [])
-            out.append(shell)
+            out.append(_without_bodies(stmt))
             for b in lists:
                 out.extend(_flat(b))
         else:

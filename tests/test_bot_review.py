@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from fakegithub import FakeGitHub, Fault
 from fakegithub.builders import make_pr
+from fakegithub.keys import rsa_pem
 from fakegithub.server import FakeReview
 from fakegithub.shapes import BOT_USER
 from fakegithub.suggesters import RuleSuggester
@@ -274,19 +273,6 @@ def test_unusable_files_are_skipped_with_one_line(
         "speedhints: py2.py: skipped: not valid Python 3 (looks like Python 2): Missing parentheses in call to "
         "'print'. Did you mean print(...)? at line 1",
     ]
-
-
-def rsa_pem() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
 
 
 def test_github_app_auth_via_jwt_and_installation_token(

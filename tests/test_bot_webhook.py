@@ -5,12 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +16,7 @@ import pytest
 import requests
 from fakegithub import FakeGitHub, Fault
 from fakegithub.builders import make_pr
-from fakegithub.deliveries import ServerThread, deliver, pr_event, sign
+from fakegithub.deliveries import ServerThread, deliver, free_port, pr_event, serve_command, serve_env, sign
 
 from speedhints.bot.jobqueue import JobQueue, JobSpec
 from speedhints.bot.logs import Redactor, get_logger, setup_json_logging
@@ -32,7 +29,6 @@ AFTER = (
     "def f(x):\n    if x in [1, 2, 3]:\n        return 1\n"
     "    out = []\n    for y in range(x):\n        out.append(y)\n    return out\n"
 )
-TESTS_DIR = Path(__file__).resolve().parent
 
 
 def reset_logging() -> None:
@@ -166,25 +162,8 @@ def test_logs_are_json_and_never_contain_credentials() -> None:
 # -- the real server process: kill -9 in the middle of the queue, restart, nothing lost or doubled -------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_serve(port: int, db: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    cmd = [
-        sys.executable,
-        "-c",
-        "from speedhints.cli import console_main; console_main()",
-        "serve",
-        "--port",
-        str(port),
-        "--db",
-        str(db),
-        "--lease-s",
-        "1",
-    ]
+    cmd = serve_command(port, str(db), "--lease-s", "1")
     proc = subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -213,15 +192,7 @@ def test_kill_9_mid_queue_then_restart_loses_nothing_and_posts_nothing_twice(tmp
         # every review POST takes effect at once but answers only after 0.8 s: a kill in that window leaves a
         # posted review whose job is still "running"
         fake.faults.append(Fault("POST", r".*/reviews", None, delay_s=0.8, times=10**6))
-        env = {
-            **os.environ,
-            "GITHUB_WEBHOOK_SECRET": SECRET.decode(),
-            "GITHUB_TOKEN": token,
-            "GITHUB_API_URL": fake.api_url,
-            "SPEEDHINTS_SUGGESTER": "fakegithub.suggesters:load_suggester",
-            "SPEEDHINTS_WRITE_PAUSE_S": "0",
-            "PYTHONPATH": str(TESTS_DIR),
-        }
+        env = serve_env(fake.api_url, token, SECRET)
         env.pop("GITHUB_APP_ID", None)
         port, db, log = free_port(), tmp_path / "queue.sqlite3", tmp_path / "serve.log"
         url = f"http://127.0.0.1:{port}/webhook"
@@ -268,22 +239,13 @@ def test_kill_9_mid_queue_then_restart_loses_nothing_and_posts_nothing_twice(tmp
 
 
 def test_worker_reviews_as_the_app_installation_named_in_the_event(tmp_path: Path) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from fakegithub.keys import rsa_pem
     from fakegithub.suggesters import RuleSuggester
 
     from speedhints.bot.config import BotConfig
     from speedhints.bot.worker import Worker, WorkerOptions
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    pem, public = rsa_pem()
     stream = io.StringIO()
     with FakeGitHub() as fake:
         fake.set_app(31, public, {REPO: 777})

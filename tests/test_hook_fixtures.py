@@ -29,9 +29,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     )
 
 
-@pytest.fixture
-def model(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> RuleSuggester:
-    """Make ``speedhints check`` use the rule double instead of a bundle's runtime; returns the double."""
+def use_rule_double(monkeypatch: pytest.MonkeyPatch) -> RuleSuggester:
+    """Make ``speedhints check`` use a new rule double instead of a bundle's runtime; returns the double."""
     double = RuleSuggester()
     monkeypatch.setattr(
         suggester_factory,
@@ -39,6 +38,12 @@ def model(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> RuleSuggester:
         lambda bundle_path, **_: suggester_factory.LoadedSuggester(DOUBLE_IDENTITY, lambda: double),
     )
     return double
+
+
+@pytest.fixture
+def model(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> RuleSuggester:
+    """Make ``speedhints check`` use the rule double instead of a bundle's runtime; returns the double."""
+    return use_rule_double(monkeypatch)
 
 
 def run_check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

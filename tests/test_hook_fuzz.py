@@ -17,10 +17,9 @@ import pytest
 import test_hook_fixtures
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from test_hook_doubles import DOUBLE_IDENTITY, LOOP, RuleSuggester
+from test_hook_doubles import LOOP, RuleSuggester
 
 from speedhints.cli import main
-from speedhints.hook import suggester as suggester_factory
 from speedhints.hook.diffs import DiffError, changed_ranges
 
 clean_env = test_hook_fixtures.clean_env  # a fixture
@@ -80,13 +79,7 @@ file_bytes = st.one_of(
 
 @pytest.fixture
 def double(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> RuleSuggester:
-    rule = RuleSuggester()
-    monkeypatch.setattr(
-        suggester_factory,
-        "load_suggester",
-        lambda _, **__: suggester_factory.LoadedSuggester(DOUBLE_IDENTITY, lambda: rule),
-    )
-    return rule
+    return test_hook_fixtures.use_rule_double(monkeypatch)
 
 
 def run(argv: list[str]) -> tuple[int, str, str]:

@@ -10,17 +10,17 @@ row slices of it), so the data order, and so a resumed run, is reproducible from
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import torch
 
 from speedhints.model_export.editscript import ScriptCodec, diff, split_lines
+from speedhints.training.jsonl import parse_jsonl
 from speedhints.training.models.base import Batch
 
 SPLITS = ("train", "valid", "test")
@@ -62,27 +62,22 @@ def resolve_pairs_dir(path: Path) -> Path:
 def read_pairs(path: Path) -> list[PairRecord]:
     if not path.is_file():
         raise DataError(f"{path}: missing")
-    records = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-                records.append(
-                    PairRecord(
-                        str(d["problem"]),
-                        str(d["slow_id"]),
-                        str(d["fast_id"]),
-                        d["slow"],
-                        d["fast"],
-                        # null: a verified edit that was not timed (`data edits`), never evidence of a speedup
-                        math.nan if d["speedup"] is None else float(d["speedup"]),
-                    )
-                )
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise DataError(f"{path}:{lineno}: not a pair record ({type(exc).__name__}: {exc})") from None
-    return records
+
+    def pair(d: dict[str, Any]) -> PairRecord:
+        return PairRecord(
+            str(d["problem"]),
+            str(d["slow_id"]),
+            str(d["fast_id"]),
+            d["slow"],
+            d["fast"],
+            # null: a verified edit that was not timed (`data edits`), never evidence of a speedup
+            math.nan if d["speedup"] is None else float(d["speedup"]),
+        )
+
+    def bad_line(lineno: int, exc: Exception) -> DataError:
+        return DataError(f"{path}:{lineno}: not a pair record ({type(exc).__name__}: {exc})")
+
+    return list(parse_jsonl(path, pair, bad_line))
 
 
 def max_speedup_only(records: Sequence[PairRecord]) -> list[PairRecord]:

@@ -1,17 +1,59 @@
-"""Webhook deliveries as GitHub sends them (headers + pull_request payload), and a uvicorn server in a thread."""
+"""Webhook deliveries as GitHub sends them (headers + pull_request payload), a uvicorn server in a thread, and the
+command line of a real ``speedhints serve`` process."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import os
+import socket
+import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import requests
 import uvicorn
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve_env(api_url: str, token: str, webhook_secret: bytes) -> dict[str, str]:
+    """This process's environment for a ``speedhints serve`` that reviews through the fake at ``api_url`` with
+    ``token``, accepts deliveries signed with ``webhook_secret`` and suggests with fakegithub's rule double (the
+    tests folder on PYTHONPATH), posting without pauses."""
+    return {
+        **os.environ,
+        "GITHUB_WEBHOOK_SECRET": webhook_secret.decode(),
+        "GITHUB_TOKEN": token,
+        "GITHUB_API_URL": api_url,
+        "SPEEDHINTS_SUGGESTER": "fakegithub.suggesters:load_suggester",
+        "SPEEDHINTS_WRITE_PAUSE_S": "0",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+
+
+def serve_command(port: int, db: str, *options: str) -> list[str]:
+    """``speedhints serve`` on ``port`` with its queue in ``db``, run by this interpreter (then ``options``)."""
+    return [
+        sys.executable,
+        "-c",
+        "from speedhints.cli import console_main; console_main()",
+        "serve",
+        "--port",
+        str(port),
+        "--db",
+        db,
+        *options,
+    ]
 
 
 def pr_event(repo: str, number: int, head_sha: str, installation_id: int | None = 99, action: str = "opened") -> bytes:

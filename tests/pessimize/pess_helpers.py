@@ -50,3 +50,18 @@ def assert_same_output(original: str, variant: str, inputs: list[str], judged: b
             assert outputs_match(out_b, out_a) and out_a.split() == out_b.split(), (stdin, out_a, out_b)
         else:
             assert out_a == out_b, (stdin, out_a, out_b)
+
+
+def assert_variants(name: str, source: str, expected: list[str], inputs: list[str], judged: bool = False) -> None:
+    """The family's variants of ``source`` are ``expected`` (in order), and each behaves as ``source`` on every
+    input (``assert_same_output``)."""
+    found = variants_of(name, source)
+    assert found == expected
+    for variant in found:
+        assert_same_output(source, variant, inputs, judged)
+
+
+def assert_refuses(name: str, *sources: str) -> None:
+    """The family makes no variant of any of ``sources``."""
+    for source in sources:
+        assert variants_of(name, source) == [], source

@@ -1,4 +1,4 @@
-from pess_helpers import assert_same_output, normal, only_variant, variants_of
+from pess_helpers import assert_refuses, assert_same_output, assert_variants, normal, only_variant, variants_of
 
 SEEN = """
 n = int(input())
@@ -14,13 +14,10 @@ print(n)
 
 
 def test_set_used_for_membership_becomes_a_list():
-    found = variants_of("set_membership", SEEN)
-    assert found == [
+    assert_variants("set_membership", SEEN, [
         normal(SEEN.replace("seen = set()", "seen = []").replace("seen.add(x)", "seen.append(x)")),
         normal(SEEN.replace("bad = {0}", "bad = [0]")),
-    ]
-    for variant in found:
-        assert_same_output(SEEN, variant, ["5\n1 2 1 0 2\n", "0\n\n"])
+    ], ["5\n1 2 1 0 2\n", "0\n\n"])
 
 
 def test_set_comprehension_and_update():
@@ -37,17 +34,12 @@ def test_set_comprehension_and_update():
 
 def test_set_refuses_when_order_size_or_identity_shows():
     printed = "s = set(map(int, input().split()))\nfor i in range(3):\n    print(i in s)\nprint(s)"
-    assert variants_of("set_membership", printed) == []
     sized = "s = set(input())\nfor c in 'abc':\n    print(c in s)\nprint(len(s))"
-    assert variants_of("set_membership", sized) == []
     removed = "s = {1, 2}\nfor c in range(3):\n    print(c in s)\ns.discard(1)"
-    assert variants_of("set_membership", removed) == []
     rebound = "s = {1, 2}\nfor c in range(3):\n    print(c in s)\ns = 'ab'"
-    assert variants_of("set_membership", rebound) == []
     param = "s = {1}\ndef f(s):\n    return [c in s for c in range(3)]\nprint(f([1]))"
-    assert variants_of("set_membership", param) == []
     shadowed = "list = tuple\ns = {1}\nprint([c in s for c in range(3)])"
-    assert variants_of("set_membership", shadowed) == []
+    assert_refuses("set_membership", printed, sized, removed, rebound, param, shadowed)
 
 
 COUNTS = """
@@ -63,22 +55,17 @@ for w in words:
 
 
 def test_dict_membership_becomes_a_key_list_scan():
-    found = variants_of("dict_keys_membership", COUNTS)
-    assert found == [
+    assert_variants("dict_keys_membership", COUNTS, [
         normal(COUNTS.replace("if w not in first", "if w not in list(first.keys())")),
         normal(COUNTS.replace("w in c)", "w in list(c.keys()))")),
-    ]
-    for variant in found:
-        assert_same_output(COUNTS, variant, ["a b a c b a\n", "x\n"])
+    ], ["a b a c b a\n", "x\n"])
 
 
 def test_dict_membership_refuses_non_dicts_and_outside_loops():
     maybe_list = "d = {}\nif input():\n    d = []\nfor i in range(3):\n    print(i in d)"
-    assert variants_of("dict_keys_membership", maybe_list) == []
     once = "d = {1: 2}\nprint(1 in d)"
-    assert variants_of("dict_keys_membership", once) == []
     own_counter = "Counter = list\nd = Counter('ab')\nfor ch in 'abc':\n    print(ch in d)"
-    assert variants_of("dict_keys_membership", own_counter) == []
+    assert_refuses("dict_keys_membership", maybe_list, once, own_counter)
 
 
 BFS = """
@@ -113,13 +100,10 @@ def test_deque_appendleft_becomes_insert0():
 
 def test_deque_refuses_iteration_printing_and_maxlen():
     iterated = "from collections import deque\nq = deque([1, 2])\nfor x in q:\n    print(x)\nq.popleft()"
-    assert variants_of("deque_popleft", iterated) == []
     printed = "from collections import deque\nq = deque([1, 2])\nq.popleft()\nprint(q)"
-    assert variants_of("deque_popleft", printed) == []
     bounded = "from collections import deque\nq = deque([1, 2], 5)\nq.popleft()\nprint(len(q))"
-    assert variants_of("deque_popleft", bounded) == []
     rotated = "from collections import deque\nq = deque([1, 2])\nq.rotate(1)\nprint(q.popleft())"
-    assert variants_of("deque_popleft", rotated) == []
+    assert_refuses("deque_popleft", iterated, printed, bounded, rotated)
 
 
 POWERS = """

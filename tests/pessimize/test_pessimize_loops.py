@@ -1,4 +1,4 @@
-from pess_helpers import assert_same_output, normal, only_variant, variants_of
+from pess_helpers import assert_refuses, assert_same_output, assert_variants, normal, only_variant, variants_of
 
 SCAN = """
 a = list(map(int, input().split()))
@@ -22,13 +22,10 @@ def test_hoisted_len_is_recomputed_in_the_loop():
 
 
 def test_hoisted_calls_are_recomputed_in_the_loop():
-    found = variants_of("hoist_call", SCAN)
-    assert found == [
+    assert_variants("hoist_call", SCAN, [
         normal(SCAN.replace("top = max(a)\n", "").replace("a[i] == top", "a[i] == max(a)")),
         normal(SCAN.replace("order = sorted(a)\n", "").replace("order[i]", "sorted(a)[i]")),
-    ]
-    for variant in found:
-        assert_same_output(SCAN, variant, INPUTS)
+    ], INPUTS)
 
 
 def test_hoist_refuses_changing_arguments_and_changed_results():
@@ -60,10 +57,10 @@ def test_sort_once_becomes_sort_per_iteration():
 
 
 def test_sort_per_iteration_refuses_lists_changed_in_the_loop():
+    # changed: sorting again would reorder what the loop appended
     changed = "a = list(map(int, input().split()))\na.sort()\nfor k in range(2):\n    a.append(-k)\n    print(a[0])"
-    assert variants_of("sort_per_iteration", changed) == []  # sorting again would reorder what the loop appended
     objects = "a = [[2], [1]]\na.sort()\nfor k in range(2):\n    a[1][0] = -k\n    print(a)"
-    assert variants_of("sort_per_iteration", objects) == []
+    assert_refuses("sort_per_iteration", changed, objects)
 
 
 SEARCH = """
@@ -87,14 +84,15 @@ def test_early_break_goes():
 
 
 def test_early_break_refuses_when_later_items_could_matter():
+    # last_item: x ends on 3 instead of 2
     last_item = "a = [1, 2, 3]\nfor x in a:\n    if x == 2:\n        f = 1\n        break\nprint(x)"
-    assert variants_of("early_break", last_item) == []  # x ends on 3 instead of 2
+    # counted: not a literal: not idempotent
     counted = "a = [1, 2]\nc = 0\nfor x in a:\n    if x > 0:\n        c = c + 1\n        break\nprint(c)"
-    assert variants_of("early_break", counted) == []  # not a literal: not idempotent
+    # raising: 1 // 0 on the item after the hit
     raising = "a = [1, 0]\nfor x in a:\n    if 1 // x == 1:\n        f = 1\n        break\nprint(f)"
-    assert variants_of("early_break", raising) == []  # 1 // 0 on the item after the hit
+    # stream: the rest of the input would be consumed
     stream = "import sys\nfor line in sys.stdin:\n    if line == 'x':\n        f = 1\n        break\nprint(input())"
-    assert variants_of("early_break", stream) == []  # the rest of the input would be consumed
+    assert_refuses("early_break", last_item, counted, raising, stream)
 
 
 FLAGS = """
@@ -108,22 +106,18 @@ print(ok, x)
 
 
 def test_any_all_become_full_loops_with_a_flag():
-    found = variants_of("any_all_loop", FLAGS)
-    assert found == [
+    assert_variants("any_all_loop", FLAGS, [
         normal(FLAGS.replace("if any(x < 0 for x in a):",
                              "found = False\nfor x1 in a:\n    if x1 < 0:\n        found = True\nif found:")),
         normal(FLAGS.replace("ok = all(v > 1 for v in a if v != 5)",
                              "ok = True\nfor v in a:\n    if v != 5:\n        if not v > 1:\n            ok = False")),
-    ]
-    for variant in found:
-        assert_same_output(FLAGS, variant, ["3 -1 5\n", "5 1\n", "2\n"])
+    ], ["3 -1 5\n", "5 1\n", "2\n"])
 
 
 def test_any_all_refuse_raising_tests_and_generators():
     raising = "a = [2, 0]\nprint(1) if any(10 // v for v in a) else None\nok = any(10 // v == 5 for v in a)"
-    assert variants_of("any_all_loop", raising) == []
     lazy = "import sys\nok = any(line == 'x' for line in sys.stdin)\nprint(ok, input())"
-    assert variants_of("any_all_loop", lazy) == []
+    assert_refuses("any_all_loop", raising, lazy)
 
 
 INDEXED = """
@@ -141,11 +135,9 @@ def test_enumerate_becomes_range_len_indexing():
 
 def test_enumerate_refuses_lists_changed_during_the_loop_and_iterators():
     grown = "a = [1, 2]\nfor i, x in enumerate(a):\n    if i < 3:\n        a.append(x)\nprint(a)"
-    assert variants_of("enumerate_index", grown) == []
     mapped = "a = map(int, input().split())\nfor i, x in enumerate(a):\n    print(i, x)"
-    assert variants_of("enumerate_index", mapped) == []
     started = "a = [1, 2]\nfor i, x in enumerate(a, 1):\n    print(i, x)"
-    assert variants_of("enumerate_index", started) == []
+    assert_refuses("enumerate_index", grown, mapped, started)
 
 
 TOTAL = "a = list(map(int, input().split()))\ns = sum(a)\nprint(s, s // max(len(a), 1))\n"

@@ -1,4 +1,4 @@
-from pess_helpers import assert_same_output, normal, only_variant, variants_of
+from pess_helpers import assert_refuses, assert_same_output, assert_variants, normal, only_variant, variants_of
 
 MEMO = """
 MOD = 10 ** 9 + 7
@@ -30,15 +30,15 @@ def test_memo_dict_goes():
 
 
 def test_memo_dict_refuses_impure_functions_and_other_memo_uses():
+    # counted: the number of calls would show
     counted = MEMO.replace("    if i == 0 or j == 0:", "    calls.append(1)\n    if i == 0 or j == 0:").replace(
         "memo = {}", "memo = {}\ncalls = []")
-    assert variants_of("memo_dict_removal", counted) == []  # the number of calls would show
+    # changing: remembered values were computed with another m
     changing = MEMO.replace("% MOD", "% m").replace("n = int(input())", "m = 7\nn = int(input())\nm = 5")
-    assert variants_of("memo_dict_removal", changing) == []  # remembered values were computed with another m
     printed = MEMO + "print(len(memo))\n"
-    assert variants_of("memo_dict_removal", printed) == []
+    # rekeyed: the key is not what was looked up
     rekeyed = MEMO.replace("    if i == 0 or j == 0:", "    i = max(i, 0)\n    if i == 0 or j == 0:")
-    assert variants_of("memo_dict_removal", rekeyed) == []  # the key is not what was looked up
+    assert_refuses("memo_dict_removal", counted, changing, printed, rekeyed)
 
 
 CACHED = """
@@ -55,24 +55,20 @@ print(fib(int(input())), tri(5))
 
 
 def test_lru_cache_goes():
-    found = variants_of("lru_cache_removal", CACHED)
-    assert found == [
+    assert_variants("lru_cache_removal", CACHED, [
         normal(CACHED.replace("@lru_cache(maxsize=None)\n", "")),
         normal(CACHED.replace("@functools.cache\n", "")),
-    ]
-    for variant in found:
-        assert_same_output(CACHED, variant, ["1\n", "15\n"])
+    ], ["1\n", "15\n"])
 
 
 def test_lru_cache_refuses_impure_functions_and_cache_methods():
+    # reads_input: the cached run reads one line, not two
     reads_input = ("from functools import lru_cache\n@lru_cache(None)\ndef f(n):\n    return int(input()) + n\n"
                    "print(f(1), f(1))")
-    assert variants_of("lru_cache_removal", reads_input) == []  # the cached run reads one line, not two
     cleared = "from functools import lru_cache\n@lru_cache(None)\ndef f(n):\n    return n\nprint(f(1))\nf.cache_clear()"
-    assert variants_of("lru_cache_removal", cleared) == []
     appends = ("from functools import lru_cache\nseen = []\n@lru_cache(None)\ndef f(n):\n    seen.append(n)\n"
                "    return n\nprint(f(1), f(1), seen)")
-    assert variants_of("lru_cache_removal", appends) == []
+    assert_refuses("lru_cache_removal", reads_input, cleared, appends)
 
 
 PREFIX = """
@@ -101,11 +97,9 @@ def test_prefix_sums_become_slice_sums():
 
 
 def test_prefix_sums_refuse_floats_changed_lists_and_other_shapes():
+    # floats: float sums depend on the order of additions
     floats = PREFIX.replace("map(int,", "map(float,", 1)
-    assert variants_of("prefix_sum_slice", floats) == []  # float sums depend on the order of additions
     changed = PREFIX + "a.append(1)\n"
-    assert variants_of("prefix_sum_slice", changed) == []
     running = PREFIX.replace("p.append(p[-1] + x)", "p.append(p[-1] + x * x)")
-    assert variants_of("prefix_sum_slice", running) == []
     updated = PREFIX.replace("print(p[r] - p[l - 1], p[n])", "p[r] += 1\n    print(p[r] - p[l - 1])")
-    assert variants_of("prefix_sum_slice", updated) == []
+    assert_refuses("prefix_sum_slice", floats, changed, running, updated)

@@ -1,4 +1,4 @@
-from pess_helpers import assert_same_output, normal, only_variant, variants_of
+from pess_helpers import assert_refuses, assert_same_output, assert_variants, normal, only_variant
 
 COUNTING = """
 from collections import Counter
@@ -22,15 +22,12 @@ def test_counter_lookups_become_list_count():
 
 def test_counter_refuses_when_the_list_changes_or_the_counter_is_used_otherwise():
     mutated = "from collections import Counter\na = [1, 2]\nc = Counter(a)\na.append(1)\nfor x in a:\n    print(c[x])"
-    assert variants_of("counter_count", mutated) == []
     rebound = "from collections import Counter\na = [1]\nc = Counter(a)\na = [2]\nfor x in a:\n    print(c[x])"
-    assert variants_of("counter_count", rebound) == []
+    # text: str.count counts substrings
     text = "from collections import Counter\na = input()\nc = Counter(a)\nfor x in 'ab':\n    print(c[x])"
-    assert variants_of("counter_count", text) == []  # str.count counts substrings
     updated = "from collections import Counter\na = [1]\nc = Counter(a)\nfor x in a:\n    c[x] += 1\n    print(c[x])"
-    assert variants_of("counter_count", updated) == []
     listed = "from collections import Counter\na = [1]\nc = Counter(a)\nfor x in a:\n    print(c[x], c.most_common(1))"
-    assert variants_of("counter_count", listed) == []
+    assert_refuses("counter_count", mutated, rebound, text, updated, listed)
 
 
 DIJKSTRA = """
@@ -73,7 +70,7 @@ def test_heap_becomes_min_and_remove():
 
 def test_heapify_goes_and_an_unheaped_list_is_refused():
     heaped = "from heapq import heapify, heappop\nh = [5, 1, 4]\nheapify(h)\nwhile h:\n    print(heappop(h))"
-    assert variants_of("heapq_min_remove", heaped) == []  # heappop's value is printed, not assigned: refused
+    assert_refuses("heapq_min_remove", heaped)  # heappop's value is printed, not assigned: refused
     heaped = "from heapq import heapify, heappop\nh = [5, 1, 4]\nheapify(h)\nwhile h:\n    x = heappop(h)\n    print(x)"
     variant = only_variant("heapq_min_remove", heaped)
     assert variant == normal("from heapq import heapify, heappop\nh = [5, 1, 4]\nwhile h:\n    x = min(h)\n"
@@ -81,11 +78,9 @@ def test_heapify_goes_and_an_unheaped_list_is_refused():
     assert_same_output(heaped, variant, [""])
     # without heapify, h[0] of [5, 1, 4] is 5, not the least: heappop is not min here
     unheaped = "from heapq import heappop\nh = [5, 1, 4]\nwhile h:\n    x = heappop(h)\n    print(x)"
-    assert variants_of("heapq_min_remove", unheaped) == []
     iterated = "from heapq import heappush, heappop\nh = []\nheappush(h, 2)\nx = heappop(h)\nprint(h)"
-    assert variants_of("heapq_min_remove", iterated) == []
     guarded = "from heapq import heappop\nh = []\ntry:\n    x = heappop(h)\nexcept IndexError:\n    print(0)"
-    assert variants_of("heapq_min_remove", guarded) == []
+    assert_refuses("heapq_min_remove", unheaped, iterated, guarded)
 
 
 QUERIES = """
@@ -97,25 +92,19 @@ for q in map(int, input().split()):
 
 
 def test_bisect_becomes_a_linear_scan():
-    found = variants_of("bisect_linear", QUERIES)
-    assert found == [
+    assert_variants("bisect_linear", QUERIES, [
         normal(QUERIES.replace("bisect_left(a, q)", "next((i for i, v in enumerate(a) if v >= q), len(a))")),
         normal(QUERIES.replace("bisect_right(a, q + 1)", "next((i for i, v in enumerate(a) if v > q + 1), len(a))")),
-    ]
-    for variant in found:
-        assert_same_output(QUERIES, variant, ["3 1 4 1 5 9 2 6\n0 1 2 5 9 10 -3\n", "7\n7\n"])
+    ], ["3 1 4 1 5 9 2 6\n0 1 2 5 9 10 -3\n", "7\n7\n"])
 
 
 def test_bisect_refuses_unsorted_or_changed_lists_and_bounds():
     unsorted = "from bisect import bisect_left\na = [3, 1, 2]\nfor q in range(3):\n    print(bisect_left(a, q))"
-    assert variants_of("bisect_linear", unsorted) == []
     inserted = ("from bisect import bisect_left, insort\na = sorted([3, 1])\nfor q in range(3):\n"
                 "    insort(a, q)\n    print(bisect_left(a, q))")
-    assert variants_of("bisect_linear", inserted) == []
     bounded = "from bisect import bisect_left\na = sorted([3, 1])\nfor q in range(3):\n    print(bisect_left(a, q, 1))"
-    assert variants_of("bisect_linear", bounded) == []
     called = "from bisect import bisect_left\na = sorted([3, 1])\nfor q in range(3):\n    print(bisect_left(a, int(q)))"
-    assert variants_of("bisect_linear", called) == []
+    assert_refuses("bisect_linear", unsorted, inserted, bounded, called)
 
 
 def test_bisect_on_a_list_sorted_in_place():
@@ -128,12 +117,12 @@ def test_bisect_on_a_list_sorted_in_place():
 
 
 def test_bisect_refuses_lists_sorted_by_a_key_or_reversed():
+    # keyed: not in natural order: the bisection's answer is not the scan's
     keyed = ("from bisect import bisect_left\na = sorted([3, -5, 1], key=abs)\nfor q in range(3):\n"
              "    print(bisect_left(a, q))")
-    assert variants_of("bisect_linear", keyed) == []  # not in natural order: the bisection's answer is not the scan's
     reversed_ = ("from bisect import bisect_left\na = [3, 1]\na.sort(reverse=True)\nfor q in range(3):\n"
                  "    print(bisect_left(a, q))")
-    assert variants_of("bisect_linear", reversed_) == []
+    # later: the sort is not the very next statement
     later = ("from bisect import bisect_left\na = [3, 1]\nb = 0\na.sort()\nfor q in range(3):\n"
              "    print(bisect_left(a, q))")
-    assert variants_of("bisect_linear", later) == []  # the sort is not the very next statement
+    assert_refuses("bisect_linear", keyed, reversed_, later)

@@ -1,4 +1,4 @@
-from pess_helpers import assert_same_output, normal, only_variant, variants_of
+from pess_helpers import assert_same_output, assert_variants, normal, only_variant, variants_of
 
 READ_TWO_LINES = """
 import sys
@@ -9,13 +9,10 @@ print(n, sum(a))
 
 
 def test_readline_becomes_input_at_each_newline_blind_site():
-    found = variants_of("stdin_readline", READ_TWO_LINES)
-    assert found == [
+    assert_variants("stdin_readline", READ_TWO_LINES, [
         normal("import sys\nn = int(input())\na = list(map(int, sys.stdin.readline().split()))\nprint(n, sum(a))"),
         normal("import sys\nn = int(sys.stdin.readline())\na = list(map(int, input().split()))\nprint(n, sum(a))"),
-    ]
-    for variant in found:
-        assert_same_output(READ_TWO_LINES, variant, ["3\n1 2 3\n", "1\n-5\n"])
+    ], ["3\n1 2 3\n", "1\n-5\n"])
 
 
 def test_readline_refuses_where_the_newline_or_end_of_input_shows():

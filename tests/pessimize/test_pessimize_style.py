@@ -1,4 +1,4 @@
-from pess_helpers import assert_same_output, normal, only_variant, variants_of
+from pess_helpers import assert_refuses, assert_same_output, assert_variants, normal, only_variant, variants_of
 
 SQUARES = """
 x = int(input())
@@ -9,15 +9,12 @@ print(x, sq, pairs)
 
 
 def test_comprehension_becomes_an_append_loop_with_leaking_names_renamed():
-    found = variants_of("comprehension_loop", SQUARES)
-    assert found == [
+    assert_variants("comprehension_loop", SQUARES, [
         normal(SQUARES.replace("sq = [x * x for x in range(x) if x % 2]",
                                "sq = []\nfor x1 in range(x):\n    if x1 % 2:\n        sq.append(x1 * x1)")),
         normal(SQUARES.replace("pairs = {i: j for i in range(3) for j in range(i)}",
                                "pairs = {}\nfor i in range(3):\n    for j in range(i):\n        pairs[i] = j")),
-    ]
-    for variant in found:
-        assert_same_output(SQUARES, variant, ["7\n", "0\n"])
+    ], ["7\n", "0\n"])
 
 
 def test_comprehension_refuses_self_reference_lambdas_and_class_bodies():
@@ -45,16 +42,14 @@ def test_method_alias_becomes_an_attribute_lookup_per_call():
 
 
 def test_method_alias_refuses_a_rebound_receiver_or_other_uses():
+    # rebound: push still appends to the first list
     rebound = "out = []\npush = out.append\nout = []\nfor i in range(3):\n    push(i)\nprint(out)"
-    assert variants_of("method_alias", rebound) == []  # push still appends to the first list
     passed = "out = []\npush = out.append\nfor i in range(3):\n    push(i)\nprint(push)"
-    assert variants_of("method_alias", passed) == []
     elsewhere = "out = []\npush = out.append\ndef f():\n    for i in range(3):\n        push(i)\nf()\nprint(out)"
-    assert variants_of("method_alias", elsewhere) == []
     # at t == 1 the loop skips the alias: push still appends to the list of t == 0
     skipped = ("for t in range(3):\n    out = []\n    if t == 1:\n        continue\n    push = out.append\n"
                "    for i in range(2):\n        push(i)\n    print(out)")
-    assert variants_of("method_alias", skipped) == []
+    assert_refuses("method_alias", rebound, passed, elsewhere, skipped)
 
 
 FAST_INPUT = """
@@ -80,28 +75,24 @@ def test_input_alias_goes():
 
 def test_input_alias_refuses_uses_that_see_the_difference():
     raw = "import sys\ninput = sys.stdin.readline\ns = input()\nprint(len(s))"  # the newline counts
-    assert variants_of("input_alias", raw) == []
+    # stripped: the builtin keeps trailing spaces
     stripped = "import sys\ninput = lambda: sys.stdin.readline().rstrip()\nprint(input().rstrip('\\n') + '|')"
-    assert variants_of("input_alias", stripped) == []  # the builtin keeps trailing spaces
+    # to_eof: at end of input the builtin raises EOFError
     to_eof = ("import sys\ninput = sys.stdin.readline\nwhile True:\n    w = input().split()\n    if not w:\n"
               "        break\n    print(w)")
-    assert variants_of("input_alias", to_eof) == []  # at end of input the builtin raises EOFError
     local = "import sys\ndef f():\n    input = sys.stdin.readline\n    return int(input())\nprint(f())"
-    assert variants_of("input_alias", local) == []
+    assert_refuses("input_alias", raw, stripped, to_eof, local)
 
 
 TABLE = "n = int(input())\ndp = [0] * (n + 1)\ngrid = [[''] * n for _ in range(2)]\nprint(dp, grid, 2 * [None])\n"
 
 
 def test_repeated_literal_list_becomes_a_comprehension():
-    found = variants_of("list_repeat_comprehension", TABLE)
-    assert found == [
+    assert_variants("list_repeat_comprehension", TABLE, [
         normal(TABLE.replace("[0] * (n + 1)", "[0 for _ in range(n + 1)]")),
         normal(TABLE.replace("[''] * n", "['' for _ in range(n)]")),
         normal(TABLE.replace("2 * [None]", "[None for _ in range(2)]")),
-    ]
-    for variant in found:
-        assert_same_output(TABLE, variant, ["3\n", "0\n"])
+    ], ["3\n", "0\n"])
 
 
 def test_repeated_list_refuses_mutable_or_computed_items():
@@ -168,13 +159,10 @@ def test_main_body_moves_to_module_level():
 
 def test_main_refuses_returns_clashing_globals_and_other_uses():
     returns = "def main():\n    n = int(input())\n    if n:\n        return\n    print(n)\nmain()"
-    assert variants_of("main_to_module", returns) == []
+    # clash: show() would print 1 instead of 5
     clash = "n = 5\ndef show():\n    print(n)\ndef main():\n    n = 1\n    show()\nmain()"
-    assert variants_of("main_to_module", clash) == []  # show() would print 1 instead of 5
     twice = "def main():\n    x = 1\n    print(x)\nmain()\nmain()"
-    assert variants_of("main_to_module", twice) == []
     threaded = "import threading\ndef main():\n    x = 1\n    print(x)\nthreading.Thread(target=main).start()"
-    assert variants_of("main_to_module", threaded) == []
     closure = ("def main():\n    x = 1\n    def inc():\n        nonlocal x\n        x += 1\n    inc()\n    print(x)\n"
                "main()")
-    assert variants_of("main_to_module", closure) == []
+    assert_refuses("main_to_module", returns, clash, twice, threaded, closure)

@@ -83,6 +83,21 @@ def is_eligible(problem: dict[str, object]) -> bool:
     return len(problem["solutions"]) >= MIN_SOLUTIONS and bool(untruncated_tests(problem))  # type: ignore[arg-type]
 
 
+def read_eligible_problems(
+    path: Path, only: set[str] | None = None, limit: int | None = None
+) -> Iterator[dict[str, object]]:
+    """The eligible problems of the data set (``is_eligible``), in its order: only those named in ``only`` when
+    given, and at most the first ``limit`` of them."""
+    n = 0
+    for problem in read_problems(path):
+        if not is_eligible(problem) or (only is not None and str(problem["problem"]) not in only):
+            continue
+        yield problem
+        n += 1
+        if limit is not None and n >= limit:
+            return
+
+
 def code_sha256(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8", "surrogateescape")).hexdigest()
 
@@ -228,14 +243,10 @@ def convert_dataset(data: Path, out: Path, problems: int | None = None, workers:
     """Convert every solution of the eligible problems (the first `problems` of them if given)."""
     jobs: list[tuple[str, str, str]] = []
     n_problems = 0
-    for problem in read_problems(data):
-        if not is_eligible(problem):
-            continue
+    for problem in read_eligible_problems(data, limit=problems):
         n_problems += 1
         sols: list[dict[str, str]] = problem["solutions"]  # type: ignore[assignment]
         jobs += [(str(problem["problem"]), str(s["id"]), str(s["code"])) for s in sols]
-        if problems is not None and n_problems >= problems:
-            break
     out.mkdir(parents=True, exist_ok=True)
     target = out / "converted.jsonl"
     tmp = target.with_suffix(".jsonl.tmp")

@@ -24,6 +24,8 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from speedhints.model_export.edit_describe import display_kind
+
 MAX_FEATURE_LEN = 40
 SMALL_EDIT = "small local edit"  # a group whose pairs have no features at all
 MIXED_EDITS = "mixed edits"  # a group whose features are all too rare in it to name it
@@ -148,12 +150,9 @@ def _kind(node: ast.expr, aliases: Mapping[str, str], kinds: Mapping[str, str]) 
 
 def _constructed(node: ast.AST, aliases: Mapping[str, str]) -> str | None:
     """Kind of container this node explicitly builds (a literal, comprehension or constructor call)."""
-    if isinstance(node, ast.List | ast.ListComp):
-        return "list"
-    if isinstance(node, ast.Set | ast.SetComp):
-        return "set"
-    if isinstance(node, ast.Dict | ast.DictComp):
-        return "dict"
+    kind: str | None = display_kind(node)
+    if kind is not None:
+        return kind
     if isinstance(node, ast.Call):
         name = _callee(node.func, aliases)
         if name == "list":

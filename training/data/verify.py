@@ -29,9 +29,8 @@ from speedhints.training.data.convert import (
     DEFAULT_WORK,
     REPO_ROOT,
     Converted,
-    is_eligible,
     load_converted,
-    read_problems,
+    read_eligible_problems,
     untruncated_tests,
 )
 from speedhints.training.data.runcache import CachedRun, RunCache, sha256
@@ -64,16 +63,16 @@ def normalise_input(text: str) -> bytes:
 
 
 def load_tests(data: Path, problems: set[str] | None = None) -> dict[str, list[Test]]:
-    tests: dict[str, list[Test]] = {}
-    for problem in read_problems(data):
-        name = str(problem["problem"])
-        if (problems is not None and name not in problems) or not is_eligible(problem):
-            continue
-        tests[name] = []
-        for t in untruncated_tests(problem):
-            inp = normalise_input(str(t["input"]))
-            tests[name].append(Test(inp, sha256(inp), str(t["output"])))
-    return tests
+    return {str(problem["problem"]): problem_tests(problem) for problem in read_eligible_problems(data, problems)}
+
+
+def problem_tests(problem: dict[str, object]) -> list[Test]:
+    """The problem's untruncated tests, each input normalised as the sandbox feeds it."""
+    out = []
+    for t in untruncated_tests(problem):
+        inp = normalise_input(str(t["input"]))
+        out.append(Test(inp, sha256(inp), str(t["output"])))
+    return out
 
 
 def verdict_of(run: CachedRun, test: Test) -> str | None:

@@ -142,12 +142,8 @@ def eval_command(splits: tuple[str, ...], models: tuple[str, ...], inputs: int |
         try:
             results["shown"] = _shown_rows(bundles, test_sets or ("by_problem",), exec_inputs, min_precision, top_k,
                                            minutes, write_bundle, data, work, workers, seed, out, echo)  # fmt: skip
-        except click.BadParameter as exc:
-            click.echo(f"error: {exc.message}", err=True)
-            return 2
-        except (ValueError, OSError) as exc:
-            click.echo(f"error: {str(exc).splitlines()[0]}", err=True)
-            return 1
+        except (click.BadParameter, ValueError, OSError) as exc:
+            return _shown_rows_failed(exc)
     atlas_spec = _atlas_target(atlas_model, specs)
     if atlas_spec is not None:
         split, name = atlas_spec
@@ -162,6 +158,15 @@ def eval_command(splits: tuple[str, ...], models: tuple[str, ...], inputs: int |
     return 0
 
 
+def _shown_rows_failed(exc: Exception) -> int:
+    """Say in one line why ``_shown_rows`` failed; the exit code: 2 for a bad parameter, else 1."""
+    if isinstance(exc, click.BadParameter):
+        click.echo(f"error: {exc.message}", err=True)
+        return 2
+    click.echo(f"error: {str(exc).splitlines()[0]}", err=True)
+    return 1
+
+
 def _bundles_only(bundles: tuple[str, ...], test_sets: tuple[str, ...], exec_inputs: int, min_precision: float,
                   top_k: int, minutes: float | None, write_bundle: bool, data: Path, work: Path, workers: int,
                   seed: int, out: Path) -> int:  # fmt: skip
@@ -171,12 +176,8 @@ def _bundles_only(bundles: tuple[str, ...], test_sets: tuple[str, ...], exec_inp
     try:
         rows = _shown_rows(bundles, test_sets, exec_inputs, min_precision, top_k, minutes, write_bundle, data, work,
                            workers, seed, out, echo)  # fmt: skip
-    except click.BadParameter as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        return 2
-    except (ValueError, OSError) as exc:
-        click.echo(f"error: {str(exc).splitlines()[0]}", err=True)
-        return 1
+    except (click.BadParameter, ValueError, OSError) as exc:
+        return _shown_rows_failed(exc)
     results: dict[str, Any] = {"settings": {"min_precision": min_precision, "top_k": top_k, "seed": seed,
                                             "execute": exec_inputs}, "inputs": {}, "table1": [], "execution": [],
                                "shown": rows}  # fmt: skip

@@ -12,9 +12,11 @@ credit copy-input with exact matches.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from speedhints.training.jsonl import parse_jsonl
 
 DEFAULT_THRESHOLD = 0.2
 DEFAULT_MIN_SPEEDUP = 1.2
@@ -55,29 +57,28 @@ def read_inputs(
     """The inputs whose R(x) is not empty, and how many were left out because it was."""
     if not path.is_file():
         raise EvalDataError(f"{path}: missing (run `speedhints data splits`)")
+
+    def eval_input(d: dict[str, Any]) -> EvalInput:
+        refs = tuple(
+            RefProgram(str(r["id"]), r["code"], float(r["ms"]), float(r["rouge8"]))
+            for r in d["refs"]
+            if float(r["rouge8"]) >= threshold
+            and float(r["ms"]) * min_speedup <= float(d["ms"])
+            and float(r["ms"]) >= min_ref_ms
+            and r["code"] != d["code"]  # the same program measured faster is noise, not a reference
+        )
+        return EvalInput(str(d["problem"]), str(d["id"]), d["code"], float(d["ms"]), refs)
+
+    def bad_line(lineno: int, exc: Exception) -> EvalDataError:
+        return EvalDataError(f"{path}:{lineno}: not a reference record ({type(exc).__name__})")
+
     out: list[EvalInput] = []
     empty = 0
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-                refs = tuple(
-                    RefProgram(str(r["id"]), r["code"], float(r["ms"]), float(r["rouge8"]))
-                    for r in d["refs"]
-                    if float(r["rouge8"]) >= threshold
-                    and float(r["ms"]) * min_speedup <= float(d["ms"])
-                    and float(r["ms"]) >= min_ref_ms
-                    and r["code"] != d["code"]  # the same program measured faster is noise, not a reference
-                )
-                x = EvalInput(str(d["problem"]), str(d["id"]), d["code"], float(d["ms"]), refs)
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise EvalDataError(f"{path}:{lineno}: not a reference record ({type(exc).__name__})") from None
-            if refs:
-                out.append(x)
-            else:
-                empty += 1
+    for x in parse_jsonl(path, eval_input, bad_line):
+        if x.refs:
+            out.append(x)
+        else:
+            empty += 1
     return out, empty
 
 

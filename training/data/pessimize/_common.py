@@ -324,10 +324,7 @@ def constant_int(names: Names, links: dict[ast.AST, ast.AST], expr: ast.AST, dep
     if isinstance(expr, ast.Constant) and type(expr.value) is int:
         return expr.value
     if isinstance(expr, ast.Name):
-        targets = names.plain_variable(expr.id)
-        if targets is None or len(targets) != 1:
-            return None
-        value = assigned_value(links, targets[0])
+        value = single_binding(names, links, expr.id)
         return None if value is None else constant_int(names, links, value, depth + 1)
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
         inner = constant_int(names, links, expr.operand, depth + 1)
@@ -445,12 +442,48 @@ def has_int_items(names: Names, value: ast.AST | None) -> bool:
     return False
 
 
-def single_binding(names: Names, links: dict[ast.AST, ast.AST], name: str) -> ast.expr | None:
-    """The value of the one plain assignment that binds ``name`` in the whole program, else None."""
+def single_binding_target(names: Names, name: str) -> ast.Name | None:
+    """The ``Store`` target of the one plain assignment that binds ``name`` in the whole program, else None."""
     targets = names.plain_variable(name)
     if targets is None or len(targets) != 1:
         return None
-    return assigned_value(links, targets[0])
+    return targets[0]
+
+
+def single_binding(names: Names, links: dict[ast.AST, ast.AST], name: str) -> ast.expr | None:
+    """The value of the one plain assignment that binds ``name`` in the whole program, else None."""
+    target = single_binding_target(names, name)
+    return None if target is None else assigned_value(links, target)
+
+
+def singly_bound_variables(
+    names: Names, links: dict[ast.AST, ast.AST]
+) -> Iterator[tuple[str, ast.Name, ast.expr | None]]:
+    """(name, its ``Store`` target, the assigned value) for each variable bound by one plain assignment in the
+    whole program (``single_binding_target``), in order of first binding."""
+    for name in names.bindings:
+        target = single_binding_target(names, name)
+        if target is not None:
+            yield name, target, assigned_value(links, target)
+
+
+def variables_bound_only_where(
+    names: Names, accept: Callable[[ast.Name], bool]
+) -> Iterator[tuple[str, list[ast.Name]]]:
+    """(name, its ``Store`` targets) for each plain variable (``Names.plain_variable``), in order of first binding,
+    whose every binding ``accept(target)`` approves."""
+    for name in names.bindings:
+        targets = names.plain_variable(name)
+        if targets and all(accept(t) for t in targets):
+            yield name, targets
+
+
+def variables_bound_only_to(
+    names: Names, links: dict[ast.AST, ast.AST], accept: Callable[[ast.expr | None], bool]
+) -> Iterator[tuple[str, list[ast.Name]]]:
+    """``variables_bound_only_where`` judged by the assigned values: each plain variable every assignment of which
+    ``accept(value)`` approves (the value is None where a target is not the one target of an ``=``)."""
+    return variables_bound_only_where(names, lambda target: accept(assigned_value(links, target)))
 
 
 # Expressions that neither raise on ordinary values nor do anything but compute: names, literals, comparisons,
@@ -481,6 +514,29 @@ def names_in(node: ast.AST) -> set[str]:
     return {n.id for n in preorder(node) if isinstance(n, ast.Name)}
 
 
+def new_sequence_bindings(names: Names, links: dict[ast.AST, ast.AST], name: str) -> list[ast.Name] | None:
+    """The ``Store`` targets of ``name`` when it is a plain variable (``plain_variable``) bound only to new lists or
+    strings (``is_list_construction``, ``has_immutable_items``), else None."""
+    bindings = names.plain_variable(name)
+    if not bindings or not all(
+        is_list_construction(names, v := assigned_value(links, b)) or has_immutable_items(names, v) for b in bindings
+    ):
+        return None
+    return bindings
+
+
+def read_only_sequence(names: Names, links: dict[ast.AST, ast.AST], tree: ast.Module, name: str,
+                       loop: ast.AST) -> bool:
+    """``name`` is bound only to new lists or strings (``new_sequence_bindings``), none of its bindings inside
+    ``loop``, and the program only ever reads it (``is_read_only_use``): never resized, so indexing it inside
+    ``loop`` sees the items that iterating it would."""
+    bindings = new_sequence_bindings(names, links, name)
+    if bindings is None:
+        return False
+    inside = set(preorder(loop))
+    return not any(b in inside for b in bindings) and all(is_read_only_use(links, names, u) for u in loads(tree, name))
+
+
 def index_loop(
     names: Names, links: dict[ast.AST, ast.AST], target: ast.expr, iterable: ast.expr
 ) -> tuple[str, str] | None:
@@ -497,10 +553,7 @@ def index_loop(
             and isinstance(counted.args[0], ast.Name)):
         return None
     seq = counted.args[0].id
-    bindings = names.plain_variable(seq)
-    if not bindings or not all(
-        is_list_construction(names, v := assigned_value(links, b)) or has_immutable_items(names, v) for b in bindings
-    ):
+    if new_sequence_bindings(names, links, seq) is None:
         return None
     return seq, target.id
 
@@ -511,10 +564,7 @@ def exhaustible(names: Names, links: dict[ast.AST, ast.AST], iterable: ast.expr)
     if isinstance(iterable, ast.Call) and names.dotted(iterable.func) == "range":
         return not iterable.keywords and all(quiet_expression(a) for a in iterable.args)
     if isinstance(iterable, ast.Name):
-        targets = names.plain_variable(iterable.id) or []
-        return bool(targets) and all(
-            is_list_construction(names, v := assigned_value(links, t)) or has_immutable_items(names, v) for t in targets
-        )
+        return new_sequence_bindings(names, links, iterable.id) is not None
     return False
 
 

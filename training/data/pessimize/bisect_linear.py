@@ -31,6 +31,7 @@ from ._common import (
     simple_expression,
     statement_list,
     store,
+    variables_bound_only_where,
 )
 from ._family import Family
 
@@ -75,10 +76,7 @@ def transform(tree: ast.Module) -> list[ast.Module]:
     if not all(names.is_builtin(b) for b in ("next", "enumerate", "len")):
         return []
     sites = []
-    for name in names.bindings:
-        targets = names.plain_variable(name)
-        if not targets or not all(_sorted_binding(names, links, t) for t in targets):
-            continue
+    for name, _targets in variables_bound_only_where(names, lambda t: _sorted_binding(names, links, t)):
         uses = loads(tree, name)
         calls = [c for u in uses if (c := _bisect_call(links, names, u)) is not None]
         if not all(_bisect_call(links, names, u) is not None or is_read_only_use(links, names, u)

@@ -26,6 +26,8 @@ from ._common import (
     preorder,
     remove_statement,
     replace_node,
+    single_binding_target,
+    singly_bound_variables,
 )
 from ._family import Family
 
@@ -48,27 +50,21 @@ def transform(tree: ast.Module) -> list[ast.Module]:
     names, links = facts(tree)
     order = {id(n): i for i, n in enumerate(preorder(tree))}
     sites = []
-    for name in names.bindings:
-        targets = names.plain_variable(name)
-        if not targets or len(targets) != 1:
-            continue
-        value = assigned_value(links, targets[0])
+    for name, target, value in singly_bound_variables(names, links):
         if not (isinstance(value, ast.Call) and names.dotted(value.func) == "collections.Counter"
                 and len(value.args) == 1 and not value.keywords and isinstance(value.args[0], ast.Name)):
             continue
         source = value.args[0].id
-        source_targets = names.plain_variable(source)
-        if not source_targets or len(source_targets) != 1:
+        source_target = single_binding_target(names, source)
+        if source_target is None or not is_list_construction(names, assigned_value(links, source_target)):
             continue
-        if not is_list_construction(names, assigned_value(links, source_targets[0])):
-            continue
-        if order[id(source_targets[0])] > order[id(targets[0])]:
+        if order[id(source_target)] > order[id(target)]:
             continue
         if not all(is_read_only_use(links, names, u) for u in loads(tree, source)):
             continue
         uses = loads(tree, name)
         if uses and all(_lookup(links, u) is not None for u in uses) and any(in_loop(links, u) for u in uses):
-            sites.append((targets[0], *uses))
+            sites.append((target, *uses))
 
     def rewrite(clone: ast.Module, target: ast.Name, *uses: ast.Name) -> None:
         clone_links = parents(clone)

@@ -15,7 +15,6 @@ import ast
 from ._common import (
     Names,
     as_list,
-    assigned_value,
     facts,
     is_len_of,
     loads,
@@ -24,6 +23,7 @@ from ._common import (
     parents,
     per_site,
     truth_tested,
+    variables_bound_only_to,
 )
 from ._family import Family
 
@@ -55,10 +55,7 @@ def transform(tree: ast.Module) -> list[ast.Module]:
     if not (names.is_builtin("list") and names.is_builtin("len")):
         return []
     sites = []
-    for name in names.bindings:  # in order of first binding
-        targets = names.plain_variable(name)
-        if not targets or not all(_is_deque_construction(names, assigned_value(links, t)) for t in targets):
-            continue
+    for name, targets in variables_bound_only_to(names, links, lambda v: _is_deque_construction(names, v)):
         uses = loads(tree, name)
         if all(_list_like_use(links, names, u) for u in uses) and any(
             (m := method_call(links, u)) is not None and m[0] == "popleft" for u in uses

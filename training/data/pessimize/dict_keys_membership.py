@@ -12,7 +12,6 @@ import ast
 
 from ._common import (
     Names,
-    assigned_value,
     attr_call,
     call,
     facts,
@@ -23,6 +22,7 @@ from ._common import (
     per_site,
     preorder,
     replace_node,
+    variables_bound_only_to,
 )
 from ._family import Family
 
@@ -36,12 +36,7 @@ def is_dict_construction(names: Names, value: ast.expr | None) -> bool:
 
 
 def dict_variables(tree: ast.Module, names: Names, links: dict[ast.AST, ast.AST]) -> set[str]:
-    out = set()
-    for name in names.bindings:
-        targets = names.plain_variable(name)
-        if targets and all(is_dict_construction(names, assigned_value(links, t)) for t in targets):
-            out.add(name)
-    return out
+    return {name for name, _targets in variables_bound_only_to(names, links, lambda v: is_dict_construction(names, v))}
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:

@@ -10,20 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from ._common import (
-    Names,
-    assigned_value,
-    call,
-    facts,
-    has_immutable_items,
-    is_list_construction,
-    is_read_only_use,
-    load,
-    loads,
-    per_site,
-    preorder,
-    store,
-)
+from ._common import Names, call, facts, load, per_site, preorder, read_only_sequence, store
 from ._family import Family
 
 
@@ -36,14 +23,7 @@ def _eligible(names: Names, links: dict[ast.AST, ast.AST], tree: ast.Module, loo
             and all(isinstance(e, ast.Name) for e in target.elts)
             and target.elts[0].id != target.elts[1].id and isinstance(seq, ast.Name)):  # type: ignore[attr-defined]
         return False
-    bindings = names.plain_variable(seq.id)
-    if not bindings or not all(
-        is_list_construction(names, v := assigned_value(links, b)) or has_immutable_items(names, v) for b in bindings
-    ):
-        return False
-    inside = set(preorder(loop))
-    only_read = all(is_read_only_use(links, names, u) for u in loads(tree, seq.id))
-    return only_read and not any(b in inside for b in bindings)
+    return read_only_sequence(names, links, tree, seq.id, loop)
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:

@@ -31,6 +31,7 @@ from ._common import (
     replace_node,
     statement_list,
     truth_tested,
+    variables_bound_only_where,
 )
 from ._family import Family
 from ._stdin import has_try
@@ -97,10 +98,7 @@ def transform(tree: ast.Module) -> list[ast.Module]:
     if has_try(tree) or not all(names.is_builtin(b) for b in ("min", "len")):
         return []
     sites = []
-    for name in names.bindings:
-        targets = names.plain_variable(name)
-        if not targets or not all(_always_heap(links, names, t) for t in targets):
-            continue
+    for name, _targets in variables_bound_only_where(names, lambda t: _always_heap(links, names, t)):
         uses = loads(tree, name)
         if all(_usable(links, names, u) for u in uses) and any(
             (c := _heap_call(links, names, u)) is not None and c[0] == "pop" for u in uses

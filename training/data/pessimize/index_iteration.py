@@ -10,34 +10,14 @@ from __future__ import annotations
 
 import ast
 
-from ._common import (
-    Names,
-    assigned_value,
-    call,
-    facts,
-    has_immutable_items,
-    is_list_construction,
-    is_read_only_use,
-    load,
-    loads,
-    per_site,
-    preorder,
-    store,
-)
+from ._common import Names, call, facts, load, per_site, preorder, read_only_sequence, store
 from ._family import Family
 
 
 def _eligible(names: Names, links: dict[ast.AST, ast.AST], tree: ast.Module, loop: ast.AST) -> bool:
     if not (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) and isinstance(loop.iter, ast.Name)):
         return False
-    seq = loop.iter.id
-    bindings = names.plain_variable(seq)
-    if not bindings or not all(
-        is_list_construction(names, v := assigned_value(links, b)) or has_immutable_items(names, v) for b in bindings
-    ):
-        return False
-    inside = set(preorder(loop))
-    return not any(b in inside for b in bindings) and all(is_read_only_use(links, names, u) for u in loads(tree, seq))
+    return read_only_sequence(names, links, tree, loop.iter.id, loop)
 
 
 def transform(tree: ast.Module) -> list[ast.Module]:

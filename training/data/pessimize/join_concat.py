@@ -14,7 +14,6 @@ import ast
 
 from ._common import (
     COMPREHENSIONS,
-    assigned_value,
     facts,
     in_loop,
     inside,
@@ -27,6 +26,7 @@ from ._common import (
     replace_node,
     scope_of,
     store,
+    variables_bound_only_to,
 )
 from ._family import Family
 
@@ -44,12 +44,7 @@ def _join_of(links: dict[ast.AST, ast.AST], use: ast.Name) -> ast.Call | None:
 def transform(tree: ast.Module) -> list[ast.Module]:
     names, links = facts(tree)
     sites = []
-    for name in names.bindings:
-        targets = names.plain_variable(name)
-        if not targets or not all(
-            isinstance(v := assigned_value(links, t), ast.List) and not v.elts for t in targets
-        ):
-            continue
+    for name, targets in variables_bound_only_to(names, links, lambda v: isinstance(v, ast.List) and not v.elts):
         uses = loads(tree, name)
         appends = [u for u in uses if (m := method_call(links, u)) is not None and m[0] == "append"
                    and is_statement_call(links, m[1]) and len(m[1].args) == 1 and not m[1].keywords

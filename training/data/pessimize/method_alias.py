@@ -14,7 +14,6 @@ import copy
 
 from ._common import (
     Names,
-    assigned_value,
     enclosing_statement,
     facts,
     in_loop,
@@ -23,6 +22,8 @@ from ._common import (
     per_site,
     remove_statement,
     scope_of,
+    single_binding_target,
+    singly_bound_variables,
     statement_list,
 )
 from ._family import Family
@@ -42,9 +43,8 @@ def _stable_receiver(names: Names, links: dict[ast.AST, ast.AST], value: ast.Att
         return names.dotted(value) is not None
     if value.value is not root:  # obj.x.method: the attribute x could change
         return False
-    targets = names.plain_variable(root.id)
-    return targets is not None and len(targets) == 1 and scope_of(links, targets[0]) is scope and _bound_just_before(
-        links, targets[0], value)
+    target = single_binding_target(names, root.id)
+    return target is not None and scope_of(links, target) is scope and _bound_just_before(links, target, value)
 
 
 def _bound_just_before(links: dict[ast.AST, ast.AST], receiver: ast.Name, alias_value: ast.AST) -> bool:
@@ -64,21 +64,17 @@ def _bound_just_before(links: dict[ast.AST, ast.AST], receiver: ast.Name, alias_
 def transform(tree: ast.Module) -> list[ast.Module]:
     names, links = facts(tree)
     sites = []
-    for name in names.bindings:
-        targets = names.plain_variable(name)
-        if not targets or len(targets) != 1:
-            continue
-        value = assigned_value(links, targets[0])
+    for name, target, value in singly_bound_variables(names, links):
         if not isinstance(value, ast.Attribute):
             continue
-        scope = scope_of(links, targets[0])
+        scope = scope_of(links, target)
         if not _stable_receiver(names, links, value, scope):
             continue
         uses = loads(tree, name)
         if uses and all(
             isinstance(call := links.get(u), ast.Call) and call.func is u and scope_of(links, u) is scope for u in uses
         ) and any(in_loop(links, u) for u in uses):
-            sites.append((targets[0], *uses))
+            sites.append((target, *uses))
 
     def rewrite(clone: ast.Module, target: ast.Name, *uses: ast.Name) -> None:
         clone_links = parents(clone)

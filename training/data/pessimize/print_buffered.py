@@ -19,7 +19,6 @@ import ast
 from ._common import (
     COMPREHENSIONS,
     Names,
-    assigned_value,
     call,
     enclosing_statement,
     facts,
@@ -33,6 +32,7 @@ from ._common import (
     preorder,
     remove_statement,
     scope_of,
+    singly_bound_variables,
 )
 from ._family import Family
 from .print_per_item import joined_print
@@ -107,11 +107,7 @@ def transform(tree: ast.Module) -> list[ast.Module]:
     if not names.is_builtin("print"):
         return []
     sites = []
-    for name in names.bindings:
-        targets = names.plain_variable(name)
-        if not targets or len(targets) != 1:
-            continue
-        value = assigned_value(links, targets[0])
+    for name, target, value in singly_bound_variables(names, links):
         if not (isinstance(value, ast.List) and not value.elts):
             continue
         uses = loads(tree, name)
@@ -140,11 +136,11 @@ def transform(tree: ast.Module) -> list[ast.Module]:
         ):
             continue
         position = block.index(final)
-        if not all(_top(links, n, block) < position for n in (*appends, targets[0])):
+        if not all(_top(links, n, block) < position for n in (*appends, target)):
             continue
-        if any(scope_of(links, n) is not scope or inside(links, n, COMPREHENSIONS) for n in (*appends, targets[0])):
+        if any(scope_of(links, n) is not scope or inside(links, n, COMPREHENSIONS) for n in (*appends, target)):
             continue
-        sites.append((targets[0], final, *appends))
+        sites.append((target, final, *appends))
 
     def rewrite(clone: ast.Module, target: ast.Name, final: ast.Expr, *appends: ast.Name) -> None:
         clone_links = parents(clone)

@@ -24,6 +24,7 @@ from ._common import (
     method_call,
     parents,
     per_site,
+    variables_bound_only_to,
 )
 from ._family import Family
 
@@ -54,10 +55,7 @@ def transform(tree: ast.Module) -> list[ast.Module]:
     if not (names.is_builtin("set") and names.is_builtin("list")):
         return []
     sites = []
-    for name in names.bindings:  # in order of first binding
-        targets = names.plain_variable(name)
-        if not targets or not all(_is_set_construction(names, assigned_value(links, t)) for t in targets):
-            continue
+    for name, targets in variables_bound_only_to(names, links, lambda v: _is_set_construction(names, v)):
         uses = loads(tree, name)
         if _membership_only(links, uses) and any(
             membership_right(links, u) is not None and in_loop(links, u) for u in uses

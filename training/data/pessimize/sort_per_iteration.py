@@ -15,7 +15,6 @@ import copy
 
 from ._common import (
     Names,
-    assigned_value,
     facts,
     has_immutable_items,
     is_read_only_use,
@@ -25,6 +24,7 @@ from ._common import (
     per_site,
     simple_expression,
     statement_list,
+    variables_bound_only_to,
 )
 from ._family import Family
 
@@ -47,10 +47,7 @@ def _pure_sort(names: Names, call: ast.Call) -> bool:
 def transform(tree: ast.Module) -> list[ast.Module]:
     names, links = facts(tree)
     sites = []
-    for name in names.bindings:
-        targets = names.plain_variable(name)
-        if not targets or not all(has_immutable_items(names, assigned_value(links, t)) for t in targets):
-            continue
+    for name, _targets in variables_bound_only_to(names, links, lambda v: has_immutable_items(names, v)):
         uses = loads(tree, name)
         sorts = [m[1] for u in uses if (m := method_call(links, u)) is not None and m[0] == "sort"]
         if not sorts or any(not is_read_only_use(links, names, u) and not (

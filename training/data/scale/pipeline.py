@@ -27,8 +27,8 @@ from speedhints.training.data.convert import (
     DEFAULT_WORK,
     REPO_ROOT,
     Converted,
-    is_eligible,
     load_converted,
+    read_eligible_problems,
     read_problems,
     untruncated_tests,
 )
@@ -52,11 +52,10 @@ from speedhints.training.data.verify import (
     VERIFY_LIMITS,
     Runner,
     SandboxRunner,
-    Test,
     file_io_problems,
     judge,
     limits_for,
-    normalise_input,
+    problem_tests,
 )
 from speedhints.training.data.verify import read_table as read_verified
 
@@ -384,8 +383,7 @@ def passing_solutions(
         return [s for s in solutions if verified.get((name, s.id), ("", ""))[1] == "pass" and s.code]
     if judge_runner is None:
         return []
-    tests = [normalise_input(str(t["input"])) for t in untruncated_tests(problem)]
-    test_objs = [Test(i, sha256(i), str(t["output"])) for i, t in zip(tests, untruncated_tests(problem), strict=True)]
+    test_objs = problem_tests(problem)
     out: list[Converted] = []
     for sol in sorted(solutions, key=lambda s: s.sha256):
         if sol.code and judge(sol, test_objs, judge_runner) == "pass":
@@ -425,14 +423,7 @@ def read_table(path: Path) -> list[ScaledRow]:
 
 
 def eligible_problems(cfg: ScaleConfig, only: set[str] | None, limit: int | None) -> list[dict[str, object]]:
-    out = []
-    for p in read_problems(cfg.data):
-        if not is_eligible(p) or (only is not None and p["problem"] not in only):
-            continue
-        out.append(p)
-        if limit is not None and len(out) >= limit:
-            break
-    return out
+    return list(read_eligible_problems(cfg.data, only, limit))
 
 
 def summarize(results: Sequence[ProblemResult], cfg: ScaleConfig) -> dict[str, object]:
