@@ -336,8 +336,9 @@ class OnnxSuggester:
     def _all_gated(self) -> str | None:
         """The one reason the gate gives every latent, when it refuses them all; None when some latent may be shown
         (or the reasons differ, so which ones a region gets depends on the prior's ranking)."""
-        reasons = {self.gate(latent) for latent in range(self.spec.codebook_size)}
-        return next(iter(reasons)) if len(reasons) == 1 and None not in reasons else None
+        reasons: set[str | None] = {self.gate(latent) for latent in range(self.spec.codebook_size)}
+        only = reasons.pop() if len(reasons) == 1 else None
+        return only
 
     def gate(self, latent: int) -> str | None:
         """Why ``latent`` may not be shown at all, or None. The place of the per-latent precision gate (#15 item 1):
