@@ -9,6 +9,7 @@ gets a RegionReport (shown, hidden by which setting, dropped by the runtime and 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -189,6 +190,7 @@ def run_check(
                 _show(result, hints, region, report, config, ignores)
         if progress is not None:
             progress(done, result.regions)
+    gc.unfreeze()  # what _read froze is the collector's again
     result.skipped[:0] = unusable
     result.hints = _ranked(result.hints)
     result.seconds = clock() - started
@@ -215,6 +217,9 @@ def _read(
             result.unread.append(entry.path)
             result.skipped.append(Skipped(entry.path, f"{READ_LATE} ({ended - began:.2f} s)"))
             return None
+    # Its tree (remembered by parse_python) lives as long as the run: frozen, the collector no longer walks its
+    # nodes each time it runs (0.9 s of collections per run on a 5 MB file's 5 million nodes).
+    gc.freeze()
     return FileToCheck(entry.path, text, entry.changed)
 
 
