@@ -120,7 +120,21 @@ def run_check(
     in ``skipped`` (in the order named); one the budget leaves unread, or that was still being parsed when the
     budget ran out, is skipped with NOT_READ or READ_LATE and listed in ``unread``.
     """
-    started = clock() if started is None else started
+    try:
+        return _check(files, config, model, cache, clock() if started is None else started, clock, progress)
+    finally:
+        gc.unfreeze()  # the trees _read froze are the collector's again, however the run ended
+
+
+def _check(
+    files: Iterable[FileToCheck | FileToRead],
+    config: HookConfig,
+    model: LoadedSuggester,
+    cache: HintCache,
+    started: float,
+    clock: Callable[[], float],
+    progress: Progress | None,
+) -> CheckResult:
     deadline = started + config.time_budget if config.time_budget else None
 
     def spent() -> bool:
@@ -190,7 +204,6 @@ def run_check(
                 _show(result, hints, region, report, config, ignores)
         if progress is not None:
             progress(done, result.regions)
-    gc.unfreeze()  # what _read froze is the collector's again
     result.skipped[:0] = unusable
     result.hints = _ranked(result.hints)
     result.seconds = clock() - started
