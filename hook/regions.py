@@ -15,7 +15,7 @@ import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from speedhints.model_export.hints import LineRange
+from speedhints.model_export.hints import LineRange, Overlaps
 from speedhints.model_export.source import source_lines  # the one line splitter, shared with the runtime and the bot
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -46,7 +46,10 @@ def all_regions(tree: ast.Module) -> list[Region]:
 def touched_regions(tree: ast.Module, changed: Sequence[LineRange] | None) -> list[Region]:
     """Regions overlapping ``changed`` (every region when ``changed`` is None: the whole file)."""
     regions = all_regions(tree)
-    return regions if changed is None else [r for r in regions if r.overlaps(changed)]
+    if changed is None:
+        return regions
+    overlaps = Overlaps(changed)
+    return [r for r in regions if overlaps(r.start, r.end)]
 
 
 def _regions_in(body: list[ast.stmt], prefix: str, run_name: str) -> Iterator[Region]:

@@ -30,9 +30,13 @@ def measured_line(hint: Hint) -> str:
 
 
 def stop_message(result: CheckResult, budget: float) -> str:
+    left = []
+    if result.unchecked or not result.unread:
+        left.append(f"{result.unchecked} of {result.regions} changed regions")
+    if result.unread:  # files the budget left unread or unparsed (each also has its skipped line)
+        left.append(f"{len(result.unread)} file{'s' if len(result.unread) != 1 else ''}")
     return (
-        f"speedhints: stopped after the {budget:g}s time budget; "
-        f"{result.unchecked} of {result.regions} changed regions not checked "
+        f"speedhints: stopped after the {budget:g}s time budget; {' and '.join(left)} not checked "
         "(raise time-budget in [tool.speedhints] or pass --time-budget)"
     )
 
@@ -67,6 +71,7 @@ def render_json(result: CheckResult, budget: float, explain: bool = False) -> st
         "regions": result.regions,
         "from_cache": result.from_cache,
         "unchecked": result.unchecked,
+        "unread": result.unread,
         "stopped": result.stopped,
         "time_budget": budget,
         "dropped": dropped_json(result.dropped),
@@ -130,9 +135,12 @@ def render_explain(result: CheckResult) -> str:
     for r in result.reports:
         cached = " [cache]" if r.from_cache else ""
         lines.append(f"{r.path}:{r.start}-{r.end} {r.name}: {verdict(r)}{cached}")
+    unread = set(result.unread)
+    lines.extend(f"{s.path}: not checked: {s.reason}" for s in result.skipped if s.path in unread)
+    files = f"; {len(unread)} file{'s' if len(unread) != 1 else ''} not checked" if unread else ""
     total = (
         f"speedhints: {result.regions} region{'s' if result.regions != 1 else ''} "
-        f"({result.from_cache} from the cache, {result.unchecked} not checked), {len(result.hints)} "
+        f"({result.from_cache} from the cache, {result.unchecked} not checked{files}), {len(result.hints)} "
         f"hint{'s' if len(result.hints) != 1 else ''} shown"
     )
     dropped = _counts(dict(result.dropped))

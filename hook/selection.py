@@ -9,8 +9,9 @@ is being committed.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,12 @@ class Wanted:
     repo_path: str | None  # relative to the repository root (None outside a repository)
     changed: Sequence[LineRange] | None  # None: the whole file
     rev: str | None  # git revision to read from (INDEX, a commit); None: the working tree
+
+
+@dataclass(frozen=True)
+class Opened:
+    wanted: Wanted
+    read: Callable[[], str]  # the validated source text; raises BadInput (one line) for an unusable file
 
 
 @dataclass(frozen=True)
@@ -109,8 +116,10 @@ def excluded(wanted: Wanted, globs: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(wanted.path, g) for g in globs)
 
 
-def load_all(repo: GitRepo | None, wanted: Sequence[Wanted], max_bytes: int) -> list[Loaded]:
-    """Read every wanted file; git blobs in one batch per revision. Never raises for a single bad file."""
+def open_all(repo: GitRepo | None, wanted: Sequence[Wanted], max_bytes: int) -> list[Opened]:
+    """Every wanted file, ready to read; git blobs are fetched here, in one batch per revision (cheap: bytes only).
+    Decoding and parsing, which for a large file costs seconds, happen only when ``Opened.read`` is called, so the
+    hook's engine can do it within its time budget."""
     blobs: dict[tuple[str, str], bytes | None] = {}
     by_rev: dict[str, list[str]] = {}
     for w in wanted:
@@ -123,17 +132,24 @@ def load_all(repo: GitRepo | None, wanted: Sequence[Wanted], max_bytes: int) -> 
         except GitError:
             got = dict.fromkeys(paths)
         blobs.update({(rev, p): data for p, data in got.items()})
-    loaded = []
+    opened = []
     for w in wanted:
-        try:
-            if w.rev is not None and w.repo_path is not None:
-                text = source_from_bytes(blobs.get((w.rev, w.repo_path)), max_bytes)
-            else:
-                text = source_from_file(w.path, max_bytes)
-        except BadInput as exc:
-            loaded.append(Loaded(w, None, str(exc)))
+        if w.rev is not None and w.repo_path is not None:
+            data = blobs.get((w.rev, w.repo_path))
+            opened.append(Opened(w, functools.partial(source_from_bytes, data, max_bytes)))
         else:
-            loaded.append(Loaded(w, text, None))
+            opened.append(Opened(w, functools.partial(source_from_file, w.path, max_bytes)))
+    return opened
+
+
+def load_all(repo: GitRepo | None, wanted: Sequence[Wanted], max_bytes: int) -> list[Loaded]:
+    """Read and validate every wanted file now (``open_all``, read at once). Never raises for a single bad file."""
+    loaded = []
+    for item in open_all(repo, wanted, max_bytes):
+        try:
+            loaded.append(Loaded(item.wanted, item.read(), None))
+        except BadInput as exc:
+            loaded.append(Loaded(item.wanted, None, str(exc)))
     return loaded
 
 

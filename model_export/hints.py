@@ -6,6 +6,7 @@ are produced (ONNX decoding, canonical form, latent prior) to render or post the
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
 from collections.abc import Sequence
@@ -15,6 +16,24 @@ from typing import Protocol
 from speedhints.model_export.atlas import LatentPrecision
 
 LineRange = tuple[int, int]  # 1-based, inclusive
+
+
+class Overlaps:
+    """Whether a span overlaps any of ``ranges``, in O(log n) per question: a whole file's check asks it once per
+    region with one range per region (10,788 of each on a 5 MB file: 58 million comparisons done pairwise)."""
+
+    def __init__(self, ranges: Sequence[LineRange]) -> None:
+        ordered = sorted(ranges)
+        self._starts = [a for a, _ in ordered]
+        self._reach: list[int] = []  # the furthest end among the ranges up to here (ordered by start)
+        furthest = -1
+        for _, b in ordered:
+            furthest = max(furthest, b)
+            self._reach.append(furthest)
+
+    def __call__(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self._starts, end)  # the ranges that start no later than the span ends
+        return i > 0 and self._reach[i - 1] >= start
 
 
 @dataclass(frozen=True)

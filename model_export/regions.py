@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from speedhints.model_export.hints import LineRange
+from speedhints.model_export.hints import LineRange, Overlaps
 from speedhints.model_export.source import BadInput, parse_python, source_lines
 
 
@@ -116,7 +116,10 @@ def _regions_libcst(source: str, lines: list[str]) -> tuple[CodeRegion, ...]:
 def touched_regions(source: str, changed: Sequence[LineRange] | None) -> list[CodeRegion]:
     """Regions overlapping ``changed`` (all of them when ``changed`` is None)."""
     found = regions(source)
-    return found if changed is None else [r for r in found if r.overlaps(changed)]
+    if changed is None:
+        return found
+    overlaps = Overlaps(changed)
+    return [r for r in found if overlaps(r.start, r.end)]
 
 
 def _walk(module: Any, body: Sequence[Any], prefix: str, run_name: str,

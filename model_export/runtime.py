@@ -241,6 +241,16 @@ class OnnxSuggester:
         groups = sorted(same.values(), key=lambda g: len(g[0][2]))
         out: list[Candidate] = []
         stats = DecodeStats()
+        closed = self._all_gated()
+        if closed is not None:
+            # No latent may be shown (the shipped atlas at the default min_precision): whatever the prior ranks
+            # first, each region's k latents are refused by the gate, so the prior and the encoder are not run.
+            for region, _, _ in (item for group in groups for item in group):
+                outcomes.setdefault((region.start, region.end), _outcome(region)).drop(closed, k)
+            if progress is not None and groups:
+                progress(sum(len(g) for g in groups))
+            self.last_stats = stats
+            return out
         for batch in _batches([len(g[0][2]) for g in groups], k, self.config.batch_tokens):
             chosen = [groups[i] for i in batch]
             if deadline is not None and clock() >= deadline:
@@ -322,6 +332,13 @@ class OnnxSuggester:
         except ScriptError:
             return Candidate(region, canonical, latent, score, "", error=MALFORMED_SCRIPT)
         return Candidate(region, canonical, latent, score, apply_script(canonical.code, script), script)
+
+    def _all_gated(self) -> str | None:
+        """The one reason the gate gives every latent, when it refuses them all; None when some latent may be shown
+        (or the reasons differ, so which ones a region gets depends on the prior's ranking)."""
+        reasons: set[str | None] = {self.gate(latent) for latent in range(self.spec.codebook_size)}
+        only = reasons.pop() if len(reasons) == 1 else None
+        return only
 
     def gate(self, latent: int) -> str | None:
         """Why ``latent`` may not be shown at all, or None. The place of the per-latent precision gate (#15 item 1):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -16,9 +16,11 @@ from test_hook_fixtures import git, make_repo, run_check, write
 from speedhints.hook import suggester as suggester_factory
 from speedhints.hook.cache import HintCache
 from speedhints.hook.config import HookConfig
-from speedhints.hook.engine import FileToCheck
+from speedhints.hook.engine import FileToCheck, FileToRead, Skipped
 from speedhints.hook.engine import run_check as run_engine
+from speedhints.hook.render import render_explain, stop_message
 from speedhints.model_export.hints import Hint, LineRange
+from speedhints.model_export.source import BadInput
 
 clean_env, model = test_hook_fixtures.clean_env, test_hook_fixtures.model  # fixtures used here
 
@@ -445,6 +447,71 @@ def test_time_budget_with_a_fake_clock(model: RuleSuggester) -> None:
     # calls start at t=0, 1, 2 (< 2.5); at t=3 the budget is spent
     assert (len(ticking.calls), len(result.hints), result.unchecked, result.regions) == (3, 3, 2, 5)
     assert [h.function for h in result.hints] == ["f0", "f1", "f2"]
+
+
+def test_reading_and_parsing_count_in_the_time_budget(model: RuleSuggester) -> None:
+    # Parsing a large file takes seconds and cannot be interrupted: the engine reads each file only while the
+    # budget lasts, says which one the budget ran out in, and reads no further file.
+    now = [0.0]
+    functions = "".join(LOOP.replace("def f", f"def f{i}") + "\n\n" for i in range(2))
+
+    def read(seconds: float, text: str = functions) -> Callable[[], str]:
+        def go() -> str:
+            now[0] += seconds
+            return text
+
+        return go
+
+    def bad() -> str:
+        raise BadInput("file is empty")
+
+    files = [
+        FileToRead("a.py", None, read(1.0)),  # read by t=1: checked
+        FileToRead("empty.py", None, bad),
+        FileToRead("big.py", None, read(3.0)),  # from t=1 to t=4: the 2.5 s budget ran out while it was parsed
+        FileToRead("c.py", None, read(0.0)),  # never read
+    ]
+    model_ = suggester_factory.LoadedSuggester("ticking", lambda: model)
+    result = run_engine(files, HookConfig(time_budget=2.5), model_, HintCache(None), started=0.0, clock=lambda: now[0])
+    assert [h.path for h in result.hints] == ["a.py", "a.py"] and result.regions == 2
+    assert result.skipped == [
+        Skipped("empty.py", "file is empty"),
+        Skipped("big.py", "time budget exhausted while it was read and parsed (3.00 s)"),
+        Skipped("c.py", "time budget exhausted before it was read"),
+    ]
+    assert (result.unread, result.unchecked, result.stopped) == (["big.py", "c.py"], 0, True)
+    assert stop_message(result, 2.5) == (
+        "speedhints: stopped after the 2.5s time budget; 2 files not checked "
+        "(raise time-budget in [tool.speedhints] or pass --time-budget)"
+    )
+    assert render_explain(result).splitlines()[-3:] == [
+        "big.py: not checked: time budget exhausted while it was read and parsed (3.00 s)",
+        "c.py: not checked: time budget exhausted before it was read",
+        "speedhints: 2 regions (0 from the cache, 0 not checked; 2 files not checked), 2 hints shown",
+    ]
+    # Without a budget every file is read, however long it takes.
+    now[0] = 0.0
+    result = run_engine(files, HookConfig(time_budget=0), model_, HintCache(None), started=0.0, clock=lambda: now[0])
+    assert (result.regions, result.unread, [s.path for s in result.skipped]) == (6, [], ["empty.py"])
+
+
+def test_a_file_left_by_the_budget_is_one_line_never_lost(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    big = "".join(LOOP.replace("def f", f"def f{i}") + "\n\n" for i in range(40))  # 320 lines
+    write(repo, {"big.py": big, "m.py": LOOP})
+    rc, out, err = run_check(capsys, "--all", "--time-budget", "1e-9", "--fail-on-hints", "big.py", "m.py")
+    assert (rc, out) == (0, "")  # nothing checked, so no hint: advice, not a failure
+    assert err == (
+        "big.py: skipped: time budget exhausted before it was read\n"
+        "m.py: skipped: time budget exhausted before it was read\n"
+        "speedhints: stopped after the 1e-09s time budget; 2 files not checked "
+        "(raise time-budget in [tool.speedhints] or pass --time-budget)\n"
+    )
+    rc, out, _ = run_check(capsys, "--all", "--time-budget", "1e-9", "--format", "json", "big.py", "m.py")
+    payload = json.loads(out)
+    assert (payload["unread"], payload["stopped"], payload["regions"]) == (["big.py", "m.py"], True, 0)
+    assert payload["skipped"][0] == {"path": "big.py", "reason": "time budget exhausted before it was read"}
+    rc, out, err = run_check(capsys, "--all", "--time-budget", "0", "big.py", "m.py")
+    assert (rc, err, out.count("big.py:"), out.count("m.py:")) == (0, "", 40, 1)
 
 
 # --- bad input --------------------------------------------------------------------------------------------

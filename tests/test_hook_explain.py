@@ -7,6 +7,7 @@ test_runtime_accounting.py."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -178,6 +179,20 @@ def test_progress_is_shown_only_once_a_run_is_long(capsys: pytest.CaptureFixture
     slow(3, 10)
     slow(10, 10)
     assert capsys.readouterr().err == "\rspeedhints: 3/10 regions checked\rspeedhints: 10/10 regions checked\r\x1b[K"
+
+
+def test_progress_goes_only_to_a_terminal(
+    double: ReportingDouble, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if the run were already long: any progress the printer is given shows at once.
+    original = hook_cli._progress_printer
+    monkeypatch.setattr(hook_cli, "_progress_printer", lambda started: original(started - 60.0))
+    rc, out, err = run_check(capsys, "--all", "--no-cache", "app/m.py")
+    assert (rc, err) == (0, "")  # pre-commit and tests capture stderr: never a progress line there
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    rc, again, err = run_check(capsys, "--all", "--no-cache", "app/m.py")
+    assert (rc, again) == (0, out)  # progress never touches stdout
+    assert err.startswith("\rspeedhints: ") and err.endswith("6/6 regions checked\r\x1b[K")
 
 
 def test_a_model_failure_on_a_file_is_one_line_and_explained(

@@ -6,6 +6,8 @@ import ast
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from speedhints.hook.cache import HintCache, region_key
 from speedhints.hook.config import ConfigError, HookConfig, find_pyproject, load_config
@@ -16,7 +18,7 @@ from speedhints.hook.inputs import source_from_bytes
 from speedhints.hook.regions import all_regions, ignore_comments, source_lines, touched_regions
 from speedhints.hook.render import render_github
 from speedhints.model_export.atlas import LatentPrecision
-from speedhints.model_export.hints import Hint
+from speedhints.model_export.hints import Hint, Overlaps
 from speedhints.model_export.source import BadInput
 
 DIFF = """\
@@ -104,6 +106,19 @@ def test_regions_are_functions_and_runs_of_statements() -> None:
     ]
     assert [r.name for r in touched_regions(ast.parse(CODE), [(3, 3), (11, 12), (18, 18)])] == ["C.m"]
     assert [r.name for r in touched_regions(ast.parse(CODE), [(2, 4)])] == ["<module>", "f"]
+
+
+spans = st.lists(st.tuples(st.integers(-3, 40), st.integers(-3, 40)).map(sorted).map(tuple), max_size=12)
+
+
+@given(ranges=spans, regions=spans)
+def test_overlaps_answers_as_the_pairwise_comparison_did(
+    ranges: list[tuple[int, int]], regions: list[tuple[int, int]]
+) -> None:
+    # Overlaps replaced "any(a <= end and b >= start for a, b in ranges)" (quadratic for a whole large file).
+    overlaps = Overlaps(ranges)
+    for start, end in regions:
+        assert overlaps(start, end) == any(a <= end and b >= start for a, b in ranges)
 
 
 def test_source_lines_count_like_python() -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from export_fixtures import tiny_bundle
 from test_runtime import USER
@@ -128,6 +130,38 @@ def test_a_gated_latent_is_counted_and_never_decoded() -> None:
     report = gated.report("m.py", SLOW, [(1, 6)], top_k=4)
     [outcome] = report.regions.values()
     assert (dict(outcome.dropped), report.hints, gated.last_stats.calls) == ({BELOW_PRECISION: 4}, [], 0)
+
+
+def test_when_the_gate_refuses_every_latent_the_prior_is_skipped_with_the_same_outcome(
+    runtime: OnnxSuggester,
+) -> None:
+    # The shipped atlas at the default min_precision refuses every latent; the runtime then runs neither the prior
+    # nor the encoder. What it reports must be what the full path (rank, then gate each top-k latent) reports.
+    class Closed(OnnxSuggester):
+        ranked = 0
+
+        def gate(self, latent: int) -> str | None:
+            return BELOW_PRECISION
+
+        def rank(self, sources: Sequence[Sequence[int]]) -> np.ndarray:
+            self.ranked += 1
+            return super().rank(sources)
+
+    class ClosedTheLongWay(Closed):
+        def _all_gated(self) -> str | None:
+            return None
+
+    bundle = load_bundle(tiny_bundle())
+    short, full = Closed(bundle), ClosedTheLongWay(bundle)
+    source = USER + "\n\n" + SLOW.replace("keep", "keep2") + "\n\n" + TOTAL + "\n\n" + long_function(runtime)
+    for top_k in (1, 4):
+        a, b = (m.report("m.py", source, [(1, 10_000)], top_k=top_k) for m in (short, full))
+        assert a.hints == b.hints == []
+        assert {span: (o.name, dict(o.dropped), o.detail, o.passed) for span, o in a.regions.items()} == {
+            span: (o.name, dict(o.dropped), o.detail, o.passed) for span, o in b.regions.items()
+        }
+        assert a.dropped()[BELOW_PRECISION] == top_k * (len(a.regions) - 1) and a.dropped()[TOO_LONG] == 1
+    assert (short.ranked, short.last_stats.calls, full.ranked > 0) == (0, 0, True)
 
 
 def test_the_hooks_json_totals_the_real_runtimes_drops(
