@@ -43,9 +43,16 @@ from typing import Any
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = CHECKOUT.parent / "shared" / "data" / "codeforces_python.jsonl.gz"
-DEFAULT_LOGS = (CHECKOUT / "eval" / "precision" / "candidates.jsonl.gz",
+DEFAULT_LOGS = (CHECKOUT / "eval" / "precision" / "candidates.jsonl.gz",  # the shipped bundle's own logs
                 CHECKOUT / "eval" / "shown" / "shipped-by_problem" / "candidates.jsonl.gz",
                 CHECKOUT / "eval" / "shown" / "shipped-paper" / "candidates.jsonl.gz")  # fmt: skip
+
+
+def bundle_key(bundle: Path | None) -> str:
+    """A short key of the bundle's sealed manifest (its files' checksums): the decode cache is per model."""
+    from speedhints.model_export.bundle import require_bundle
+
+    return hashlib.sha256((require_bundle(bundle) / "manifest.json").read_bytes()).hexdigest()[:12]
 
 
 def log_name(log: Path) -> str:
@@ -87,7 +94,8 @@ def synth_sources(data: Path, keys: set[tuple[str, str]]) -> dict[tuple[str, str
     return {k: v for k, v in maker(converted).items() if k in keys}
 
 
-def decode(sources: dict[tuple[str, str], str], cache: Path, echo: Callable[[str], None]) -> None:
+def decode(sources: dict[tuple[str, str], str], cache: Path, echo: Callable[[str], None],
+           bundle: Path | None = None) -> None:
     """Append one JSON line per decoded candidate (every region, every latent) to ``cache`` for every program not
     in it yet, plus a marker line per program."""
     from speedhints.model_export.bundle import load_bundle
@@ -102,7 +110,7 @@ def decode(sources: dict[tuple[str, str], str], cache: Path, echo: Callable[[str
     todo = [k for k in sources if k not in done]
     if not todo:
         return
-    suggester = OnnxSuggester(load_bundle(None), RuntimeConfig(threads=1, min_precision=0.0))
+    suggester = OnnxSuggester(load_bundle(bundle), RuntimeConfig(threads=1, min_precision=0.0))
     cache.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with cache.open("a", encoding="utf-8") as out:
@@ -260,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--decode-only", action="store_true")
     ap.add_argument("--runs", type=Path, action="append", default=[],
                     help="an evaluation run cache (runs.sqlite) whose stderr classes the error rows (repeatable)")
+    ap.add_argument("--bundle", type=Path, default=None,
+                    help="the bundle that wrote the logs (default: the shipped one); a log of another model drifts")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if not args.data.is_file():
@@ -277,8 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         maker = synth_sources if name.endswith("synth_test") else corpus_sources
         sources = maker(args.data, wanted)
         print(f"{name}: {len(keys)} programs, {len(sources)} rebuilt", file=sys.stderr)
-        cache = args.cache_dir / f"{name}.jsonl"
-        decode(sources, cache, lambda s, n=name: print(f"{n}: {s}", file=sys.stderr))
+        cache = args.cache_dir / f"{name}-{bundle_key(args.bundle)}.jsonl"  # decodings of one bundle only
+        decode(sources, cache, lambda s, n=name: print(f"{n}: {s}", file=sys.stderr), args.bundle)
         if args.decode_only:
             continue
         t0 = time.perf_counter()

@@ -393,6 +393,15 @@ def _errors(node: ast.AST, env: Env) -> Iterator[str]:  # noqa: C901 - one case 
         method = {ast.Load: "__getitem__", ast.Store: "__setitem__", ast.Del: "__delitem__"}[type(node.ctx)]
         if owner is not None and not hasattr(owner, method):
             yield f"{name_of(owner)}[...]" + ("" if method == "__getitem__" else " assignment")
+        elif owner is not None and method == "__getitem__" and not isinstance(node.slice, ast.Slice):
+            index = kind_of(node.slice, env)  # a list indexed by a str: a TypeError; a dict by a str: a KeyError
+            if index is not None and _impossible(lambda o, i: o[i], owner, index):
+                yield f"{name_of(owner)}[{name_of(index)}]"
+    elif isinstance(node, ast.Slice):
+        for bound in (node.lower, node.upper, node.step):  # a[:m] with m a str: "slice indices must be integers"
+            kind = kind_of(bound, env) if bound is not None else None
+            if kind is not None and _impossible(lambda b: [1][b:], kind):
+                yield f"slice bound of kind {name_of(kind)}"
     elif isinstance(node, ast.Attribute):
         owner = kind_of(node.value, env)
         if owner is not None and not hasattr(owner, node.attr):

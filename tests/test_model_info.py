@@ -71,6 +71,7 @@ def test_the_package_ships_a_checked_bundle_with_its_evaluation(
     keys = {"model", "split", "avg_corr", "avg_effi_hard", "avg_effi_soft", "max_corr", "max_effi_hard",
             "max_effi_soft", "diversity"}
     rows = {(r["model"], r["split"]) for r in evaluation["table1"] if keys <= set(r)}
-    assert {("edit-vqvae", "by_problem"), ("transformer", "by_problem"), ("copy-input", "by_problem")} <= rows
+    bundled = evaluation["bundled_model"]
+    assert {(bundled["model"], bundled["split"]), ("copy-input", "by_problem"), ("retrieval", "by_problem")} <= rows
     assert 0.0 <= evaluation["execution"]["best_of_8_correct_and_faster"] <= 1.0
     assert manifest["atlas"]["latents"] == manifest["model"]["codebook_size"]  # every latent labelled

@@ -84,12 +84,15 @@ def atlas_markdown(rows: list[dict[str, Any]]) -> str:
 @click.option("--minutes", type=click.FloatRange(min=0), default=None,
               help="--bundle: stop starting programs after this many minutes per test set (the log resumes).")
 @click.option("--write-bundle", is_flag=True, help="--bundle: put the shown figures in the bundle's manifest.")
+@click.option("--execute-baselines/--no-execute-baselines", default=True, show_default=True,
+              help="Also run copy-input's and retrieval's candidates (they do not change with a new model).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("eval"), show_default=True)
 def eval_command(splits: tuple[str, ...], models: tuple[str, ...], inputs: int | None, samples: int,
                  temperature: float, threshold: float, min_speedup: float, exec_inputs: int, data: Path, work: Path,
                  atlas_model: str | None, plots: str, workers: int, threads: int | None, seed: int,
                  bundles: tuple[str, ...], test_sets: tuple[str, ...], min_precision: float, top_k: int,
-                 minutes: float | None, write_bundle: bool, out: Path) -> int:  # fmt: skip
+                 minutes: float | None, write_bundle: bool, execute_baselines: bool,
+                 out: Path) -> int:  # fmt: skip
     """Score every model and baseline with the paper's metrics, run their candidates, and build the atlas; with
     --bundle, judge what a bundle's runtime would show on the test sets (shown, shown_precision, shown_coverage)."""
     if bundles and not (splits or models):  # the bundle alone: no Table 1, no corpus-wide files needed
@@ -123,7 +126,8 @@ def eval_command(splits: tuple[str, ...], models: tuple[str, ...], inputs: int |
 
         torch.set_num_threads(threads)
     settings = EvalSettings(samples, temperature, threshold, min_speedup, inputs, exec_inputs, seed, workers,
-                            cache_dir=out / "candidates", min_precision=min_precision)
+                            cache_dir=out / "candidates", min_precision=min_precision,
+                            execute_baselines=execute_baselines)  # fmt: skip
     echo = lambda m: click.echo(m, err=True)  # noqa: E731
     with contextlib.ExitStack() as stack:
         factory = None

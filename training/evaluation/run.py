@@ -52,6 +52,9 @@ class EvalSettings:
     workers: int = 2
     cache_dir: Path | None = None  # candidates of trained models are kept here (resumable generation)
     min_precision: float = DEFAULT_MIN_PRECISION  # the runtime's gate behind `shown` (its default)
+    # Run the baselines' candidates too. Retrieval's 64 per input are whole programs that all parse: on 100 inputs
+    # they cost about an hour of sandbox time on 2 cores, and they do not change when a new model is evaluated.
+    execute_baselines: bool = True
 
 
 @dataclass
@@ -172,7 +175,7 @@ def evaluate(
                 f"soft {row['avg_effi_soft']:.3f}/{row['max_effi_soft']:.3f}  div {row['diversity']:.3f}  "
                 f"({gen_s:.0f} s to generate)"
             )
-            if executor is not None:
+            if executor is not None and (settings.execute_baselines or isinstance(system, ModelSampler)):
                 keep = {x.key for x in exec_xs}
                 pairs = [(x, c) for x, c in zip(xs, cands, strict=True) if x.key in keep]
                 jobs = [(x, s) for x, c in pairs for s in c.samples]
