@@ -137,13 +137,13 @@ def _plan_renames(tree: ast.Module, analysis: Analysis, like: Canonical | None =
                 counters[m.group(1)] = max(counters[m.group(1)], int(m.group(2)) + 1)
     plan: dict[Occurrence, str] = {}
     for occ, prefix in user:
-        placeholder = by_name.get(occ.name)
-        if placeholder is None and seeded.get(occ.name, "")[:1] == prefix and seeded[occ.name] not in kept:
-            placeholder = by_name[occ.name] = seeded[occ.name]  # same name, same kind as in like
-        if placeholder is None:
-            placeholder = _next_placeholder(prefix, counters, kept)
-            by_name[occ.name] = placeholder
-        plan[occ] = placeholder
+        found = by_name.get(occ.name)
+        if found is None:
+            same = seeded.get(occ.name, "")
+            # like's placeholder for the same name of the same kind; else the next free one
+            found = same if same[:1] == prefix and same not in kept else _next_placeholder(prefix, counters, kept)
+            by_name[occ.name] = found
+        plan[occ] = found
     return plan
 
 

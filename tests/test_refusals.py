@@ -377,7 +377,8 @@ def test_the_runtimes_own_drop_reasons_are_listed_keys() -> None:
 def test_slicing_or_indexing_with_a_str_bound_is_refused() -> None:
     # Found applying the shipped edit model's hints by hand (34_B): `n, m = list(map(int, ...))` became
     # `n, m = input().split()`, and the program then sliced with m, a str.
-    hinted = "n, m = input().split()\nxs = sorted(map(int, input().split()))\nprint(-sum([x for x in xs if x < 0][:m]))\n"
+    hinted = ("n, m = input().split()\nxs = sorted(map(int, input().split()))\n"
+              "print(-sum([x for x in xs if x < 0][:m]))\n")
     assert type_errors(ast.parse(hinted)) == ["slice bound of kind str"]
     fine = hinted.replace("input().split()\n", "map(int, input().split())\n", 1)
     assert type_errors(ast.parse(fine)) == []

@@ -2,13 +2,14 @@
 
 ``speedhints train --pairs`` reads one folder; the curriculum's later stages train on a mixture (issue #14 item 3:
 verified edits and measured synthetic pairs, then real pairs mixed with synthetic so the synthetic skills are not
-forgotten). Real pairs are mostly two authors' different programs, whose edit script is a rewrite: ``--short``
-takes a folder's pairs whose edit touches at most ``--max-changed`` lines (canonical lines, counted as in
-``data synth``) *and* that keep at least ``--min-similarity`` of their lines (difflib's line ratio), and drops the
-rest, counted. Both, because contest programs are short: of the 14,355 by_problem training pairs 8,463 touch <= 8
-lines, most of them by replacing a whole 8-line program with another; 2,797 of those also keep half their lines. ``--pairs DIR*K`` repeats a small folder K times in train.jsonl, the
-plain way to weight it. Each split (train, valid) is the concatenation of the sources' files of that name, in a
-fixed shuffled order; a source without the file adds nothing to it.
+forgotten). Real pairs are mostly two authors' different programs, whose edit script is a rewrite: ``--short`` takes
+a folder's pairs whose edit touches at most ``--max-changed`` lines (canonical lines, counted as in ``data synth``)
+*and* that keep at least ``--min-similarity`` of their lines (difflib's line ratio), and drops the rest, counted.
+Both, because contest programs are short: of the 14,355 by_problem training pairs 8,463 touch <= 8 lines, most of
+them by replacing a whole 8-line program with another; 2,797 of those also keep half their lines. ``--pairs DIR*K``
+repeats a small folder K times in train.jsonl, the plain way to weight it. Each split (train, valid) is the
+concatenation of the sources' files of that name, in a fixed shuffled order; a source without the file adds nothing
+to it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def read_lines(path: Path) -> list[str]:
 
 def is_edit(line: str, max_changed: int, min_similarity: float) -> bool:
     d = json.loads(line)
-    return changed_lines(d["slow"], d["fast"]) <= max_changed and similarity(d["slow"], d["fast"]) >= min_similarity
+    slow, fast = str(d["slow"]), str(d["fast"])
+    return bool(changed_lines(slow, fast) <= max_changed and similarity(slow, fast) >= min_similarity)
 
 
 def mix(out: Path, full: list[tuple[Path, int]], short: list[tuple[Path, int]], max_changed: int,
@@ -71,7 +73,7 @@ def mix(out: Path, full: list[tuple[Path, int]], short: list[tuple[Path, int]], 
 @click.option("--min-similarity", type=click.FloatRange(0, 1), default=0.5, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def mix_command(out: Path, full: tuple[str, ...], short: tuple[str, ...], max_changed: int, min_similarity: float,
-                seed: int) -> int:
+                seed: int) -> int:  # fmt: skip
     """Write OUT/{train,valid}.jsonl from several pairs folders (the curriculum's mixtures)."""
     sources = [parse_source(s) for s in full], [parse_source(s) for s in short]
     for folder, _ in [*sources[0], *sources[1]]:

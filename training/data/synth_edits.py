@@ -37,7 +37,6 @@ from pathlib import Path
 import click
 
 from speedhints.training.data.convert import DEFAULT_DATA, DEFAULT_WORK, Converted, load_converted
-from speedhints.training.data.convert import read_problems as read_problem_records
 from speedhints.training.data.pessimize import FAMILIES, Family
 from speedhints.training.data.runcache import RunCache
 from speedhints.training.data.sandbox import SandboxError
@@ -47,11 +46,12 @@ from speedhints.training.data.synth import (
     SynthConfig,
     Synthesizer,
     _Candidate,
+    _ProblemContext,
     chosen_families,
     problem_context,
 )
 from speedhints.training.data.synth_ledger import Attempt, Ledger
-from speedhints.training.data.synth_table import CORPUS, SynthPair, _rebuild_one, _write_tsv
+from speedhints.training.data.synth_table import CORPUS, SynthPair, _rebuild_one, _write_tsv, converted_solutions
 from speedhints.training.data.synth_variants import make_variants, pair_keys
 from speedhints.training.data.verify import DEFAULT_TABLE as VERIFIED_TABLE
 from speedhints.training.data.verify import file_io_problems, load_tests
@@ -105,7 +105,7 @@ def plan(verified: Path, converted: Sequence[Converted], per_problem: int,
     return {p: chosen[p] for p in problem_order(list(chosen))}
 
 
-def verify_solution(syn: Synthesizer, sol: Converted, ctx: object) -> None:
+def verify_solution(syn: Synthesizer, sol: Converted, ctx: _ProblemContext) -> None:
     """Every family's (and two family pairs') variants of one solution, screened; no timing."""
     assert sol.code is not None
     ledger = syn.ledger
@@ -121,7 +121,7 @@ def verify_solution(syn: Synthesizer, sol: Converted, ctx: object) -> None:
         for index, code in enumerate(vs):
             if ledger.attempt(sol.problem, sol.id, sol.sha256, key, index) is not None:
                 continue
-            result = syn.screen(sol, key, index, code, ctx, seen)  # type: ignore[arg-type]
+            result = syn.screen(sol, key, index, code, ctx, seen)
             if isinstance(result, _Candidate):
                 result = syn.record(result, VERIFIED, "", None, None, None, result.cpu_s, result.wall_s)
             syn.put(result)
@@ -196,8 +196,8 @@ def summarize_edits(attempts: Sequence[Attempt]) -> list[list[str]]:
         kept = [a for a in items if a.status == VERIFIED]
         new = [a for a in items if a.status not in ("same_as_solution", "same_as_variant")]
         changed = [a.changed_lines for a in kept if a.changed_lines is not None]
-        rows.append([fam, str(len(items)), str(len(new)), str(len(kept)),
-                     f"{statistics.median(changed):g}" if changed else "", f"{sum(a.cpu_s for a in items):.1f}"])
+        median = f"{statistics.median(changed):g}" if changed else ""
+        rows.append([fam, str(len(items)), str(len(new)), str(len(kept)), median, f"{sum(a.cpu_s for a in items):.1f}"])
     return rows
 
 
@@ -212,7 +212,6 @@ def rebuild_edits(table: Path, data: Path, out: Path, families: Sequence[Family]
                   echo: Callable[[str], None] = print) -> dict[str, int]:  # fmt: skip
     """Every edit's code, both sides, from the corpus and the table, as pair records in OUT/edits/{train,valid}.jsonl
     (``"speedup": null``: verified, not timed). Runs nothing."""
-    from speedhints.training.data.convert import convert_source
     from speedhints.training.data.synth_variants import family_map
 
     edits = read_edits(table)
@@ -220,29 +219,21 @@ def rebuild_edits(table: Path, data: Path, out: Path, families: Sequence[Family]
     wanted: dict[tuple[str, str], list[VerifiedEdit]] = defaultdict(list)
     for e in edits:
         wanted[(e.problem, e.solution)].append(e)
-    problems = {p for p, _ in wanted}
     counts: Counter[str] = Counter()
     files: dict[str, list[str]] = defaultdict(list)
-    for record in read_problem_records(data):
-        if record["problem"] not in problems:
-            continue
-        for sol in record["solutions"]:  # type: ignore[attr-defined]
-            key = (str(record["problem"]), str(sol["id"]))
-            if key not in wanted:
+    for key, code in converted_solutions(data, set(wanted)):
+        for e in wanted.pop(key):
+            # the synth table's rebuild, for a pair with no timing (its speedup fields unused)
+            p = SynthPair(e.problem, e.solution, e.code_sha, e.families, e.variant, e.variant_sha, 0.0, 0.0, 0.0,
+                          e.changed_lines, e.split)  # fmt: skip
+            line = _rebuild_one(p, code, fams)
+            if isinstance(line, str):
+                echo(f"from-table {e.problem}/{e.solution} {e.families}#{e.variant}: {line}")
+                counts["failed"] += 1
                 continue
-            code, _ = convert_source(str(sol["code"]))
-            for e in wanted.pop(key):
-                # the synth table's rebuild, for a pair with no timing (its speedup fields unused)
-                p = SynthPair(e.problem, e.solution, e.code_sha, e.families, e.variant, e.variant_sha, 0.0, 0.0, 0.0,
-                              e.changed_lines, e.split)  # fmt: skip
-                line = _rebuild_one(p, code, fams)
-                if isinstance(line, str):
-                    echo(f"from-table {e.problem}/{e.solution} {e.families}#{e.variant}: {line}")
-                    counts["failed"] += 1
-                    continue
-                line["speedup"] = None
-                files[e.split].append(json.dumps(line))
-                counts["pairs"] += 1
+            line["speedup"] = None
+            files[e.split].append(json.dumps(line))
+            counts["pairs"] += 1
     for rest in wanted.values():
         counts["failed"] += len(rest)
     folder = out / "edits"
@@ -303,8 +294,8 @@ def edits_command(data: Path, work: Path, verified: Path, table: Path, families:
             click.echo(f"error: {path} not found: {hint}", err=True)
             return 2
     try:
-        result = run_edits(data, work, verified, table, fams, per_problem, per_family, family_pairs, workers, minutes, only,
-                           echo=lambda m: click.echo(m, err=True))  # fmt: skip
+        result = run_edits(data, work, verified, table, fams, per_problem, per_family, family_pairs, workers, minutes,
+                           only, echo=lambda m: click.echo(m, err=True))  # fmt: skip
     except SandboxError as exc:
         click.echo(f"error: {exc}", err=True)
         return 1

@@ -23,7 +23,7 @@ import csv
 import json
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -224,25 +224,17 @@ def rebuild_from_table(
     wanted: dict[tuple[str, str], list[SynthPair]] = defaultdict(list)
     for p in pairs:
         wanted[(p.problem, p.solution)].append(p)
-    problems = {p for p, _ in wanted}
     counts = {"pairs": 0, "failed": 0}
     files: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for record in read_problems(data):
-        if record["problem"] not in problems:
-            continue
-        for sol in record["solutions"]:  # type: ignore[attr-defined]
-            key = (str(record["problem"]), str(sol["id"]))
-            if key not in wanted:
+    for key, code in converted_solutions(data, set(wanted)):
+        for p in wanted.pop(key):
+            line = _rebuild_one(p, code, fams)
+            if isinstance(line, str):
+                echo(f"from-table {p.problem}/{p.solution} {p.families}#{p.variant}: {line}")
+                counts["failed"] += 1
                 continue
-            code, _ = convert_source(str(sol["code"]))
-            for p in wanted.pop(key):
-                line = _rebuild_one(p, code, fams)
-                if isinstance(line, str):
-                    echo(f"from-table {p.problem}/{p.solution} {p.families}#{p.variant}: {line}")
-                    counts["failed"] += 1
-                    continue
-                files[split_folder(p.split)].append(json.dumps(line))
-                counts["pairs"] += 1
+            files[split_folder(p.split)].append(json.dumps(line))
+            counts["pairs"] += 1
     for rest in wanted.values():
         for p in rest:
             echo(f"from-table {p.problem}/{p.solution}: not in the data set")
@@ -253,6 +245,19 @@ def rebuild_from_table(
         (folder / f"{split}.jsonl").write_text("".join(x + "\n" for x in lines), encoding="utf-8")
         counts[f"{scheme}/{split}"] = len(lines)
     return counts
+
+
+def converted_solutions(data: Path, wanted: set[tuple[str, str]]) -> Iterator[tuple[tuple[str, str], str | None]]:
+    """(problem, solution id) -> its Python 3 code (None where it does not convert), for the wanted solutions of
+    the corpus, in the corpus's order: what a table's rebuild starts from."""
+    problems = {p for p, _ in wanted}
+    for record in read_problems(data):
+        if record["problem"] not in problems:
+            continue
+        for sol in record["solutions"]:
+            key = (str(record["problem"]), str(sol["id"]))
+            if key in wanted:
+                yield key, convert_source(str(sol["code"]))[0]
 
 
 def _rebuild_one(p: SynthPair, code: str | None, fams: dict[str, Family]) -> dict[str, object] | str:
