@@ -8,6 +8,7 @@ keeps behaviour. 9_C is a training problem, 10_C a validation problem, 10_B a te
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -120,3 +121,36 @@ def test_mix_keeps_edits_drops_rewrites_and_weights_train_only(tmp_path: Path, c
     assert "real/train dropped (rewrites) 1" in capsys.readouterr().out
     assert main(["data", "mix", str(out), "--pairs", f"{tmp_path / 'synth'}*0"]) == 2  # bad repeat: usage error
     assert main(["data", "mix", str(out), "--pairs", str(tmp_path / "nowhere")]) == 2
+
+
+def test_another_machine_resumes_from_the_committed_ledger_dump(edited) -> None:  # type: ignore[no-untyped-def]
+    tmp, args = edited
+    dump = tmp / "synth_edits_ledger.jsonl.gz"
+    assert dump.is_file()  # written beside the table with it
+    fresh = tmp / "fresh-work"  # what a new machine has: the converted corpus, no ledger, no run cache
+    fresh.mkdir()
+    shutil.copy(tmp / "work" / "converted.jsonl", fresh / "converted.jsonl")
+    moved = [*args]
+    moved[moved.index("--work") + 1] = str(fresh)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(synth_edits, "FAMILIES", [*TOY, LATE])
+        assert main(["data", "edits", *moved]) == 0
+    with RunCache(fresh / "runs.sqlite") as cache:
+        assert cache.count() == 0  # nothing that was tried elsewhere ran again
+    assert _statuses(fresh) == _statuses(tmp / "work")
+
+
+def test_a_ledger_dump_round_trips_and_loads_only_what_is_new(tmp_path: Path) -> None:
+    from speedhints.training.data.synth_ledger import Attempt, Ledger, Original
+
+    a = Attempt("1_A", "7", "sha", "dup_sum", 0, "vsha", "verified", "", None, None, 1, None, "train", 0.5, 0.6)
+    with Ledger(tmp_path / "a.sqlite") as one:
+        one.put_attempt(a)
+        one.put_applied("1_A", "7", "sha", "dup_sum", 1)
+        one.put_original(Original("1_A", "7", "sha", "measured", 12.5, False, 1.0, "1:3"))
+        assert one.dump(tmp_path / "d.jsonl.gz") == 3
+    with Ledger(tmp_path / "b.sqlite") as two:
+        assert two.load(tmp_path / "d.jsonl.gz") == 3
+        assert two.load(tmp_path / "d.jsonl.gz") == 0
+        assert two.attempts() == [a] and two.applied("1_A", "7", "sha") == {"dup_sum"}
+        assert two.original("1_A", "7", "sha") == Original("1_A", "7", "sha", "measured", 12.5, False, 1.0, "1:3")

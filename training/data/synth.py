@@ -58,10 +58,11 @@ from speedhints.training.data.pessimize import FAMILIES, Family
 from speedhints.training.data.runcache import RunCache, sha256
 from speedhints.training.data.sandbox import Limits, RunResult, Sandbox, SandboxError, run_with_starvation_retry
 from speedhints.training.data.splits import by_problem_split
-from speedhints.training.data.synth_ledger import Attempt, Ledger, Original
+from speedhints.training.data.synth_ledger import Attempt, Ledger, Original, resume_from_dump
 from speedhints.training.data.synth_table import (
     DEFAULT_SUMMARY,
     DEFAULT_TABLE,
+    LEDGER_DUMP_NAME,
     MS_BANDS,
     band_of,
     export_tables,
@@ -507,6 +508,7 @@ def run_synth(cfg: SynthConfig, families: list[Family], echo: Callable[[str], No
     t0 = time.perf_counter()
     last = t0
     problems_done = 0
+    resume_from_dump(cfg.ledger_path, cfg.summary.with_name(LEDGER_DUMP_NAME), echo)
     with (
         RunCache(cfg.work / "runs.sqlite") as cache,
         Ledger(cfg.ledger_path) as ledger,

@@ -50,7 +50,7 @@ from speedhints.training.data.synth import (
     chosen_families,
     problem_context,
 )
-from speedhints.training.data.synth_ledger import Attempt, Ledger
+from speedhints.training.data.synth_ledger import Attempt, Ledger, resume_from_dump
 from speedhints.training.data.synth_table import CORPUS, SynthPair, _rebuild_one, _write_tsv, converted_solutions
 from speedhints.training.data.synth_variants import make_variants, pair_keys
 from speedhints.training.data.verify import DEFAULT_TABLE as VERIFIED_TABLE
@@ -59,6 +59,7 @@ from speedhints.training.data.verify import read_table as read_verified
 
 DEFAULT_EDITS_TABLE = CORPUS / "synth_edits.tsv"
 SUMMARY_NAME = "synth_edits_attempts.tsv"  # beside the table
+LEDGER_DUMP_NAME = "synth_edits_ledger.jsonl.gz"  # beside the table: every attempt, so another machine resumes
 LEDGER_NAME = "edits.sqlite"
 VERIFIED = "verified"  # the ledger status of an edit that passed (synth_ledger.STATUSES covers the others)
 EDIT_HEADER = ["problem", "solution", "code_sha", "families", "variant", "variant_sha", "changed_lines", "split"]
@@ -144,6 +145,7 @@ def run_edits(data: Path, work: Path, verified: Path, table: Path, families: lis
                       workers=workers)  # fmt: skip
     t0 = last = time.perf_counter()
     done = 0
+    resume_from_dump(work / LEDGER_NAME, table.with_name(LEDGER_DUMP_NAME), echo)
     with (
         RunCache(work / "runs.sqlite") as cache,
         Ledger(work / LEDGER_NAME) as ledger,
@@ -183,6 +185,7 @@ def export_edits(ledger: Ledger, table: Path) -> dict[str, int]:
                    key=lambda e: (e.problem, e.solution, e.families, e.variant))  # fmt: skip
     _write_tsv(table, EDIT_HEADER, [e.row() for e in edits])
     _write_tsv(table.with_name(SUMMARY_NAME), EDIT_SUMMARY_HEADER, summarize_edits(attempts))
+    ledger.dump(table.with_name(LEDGER_DUMP_NAME))
     return {"verified_edits": len(edits), "attempts": len(attempts),
             "problems": len({e.problem for e in edits})}  # fmt: skip
 

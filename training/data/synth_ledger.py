@@ -14,10 +14,13 @@ Runs themselves stay in the shared run cache (``work/runs.sqlite``); this ledger
 
 from __future__ import annotations
 
+import gzip
+import json
 import sqlite3
 import threading
 import time
 from dataclasses import astuple, dataclass, fields
+from collections.abc import Callable
 from pathlib import Path
 
 _SCHEMA = """
@@ -42,6 +45,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     PRIMARY KEY (problem, solution, code_sha, families, variant)
 ) WITHOUT ROWID;
 """
+
+_TABLES = ("originals", "applied", "attempts")
 
 # Outcomes of one variant, in the order the checks run (the first that fails names the status).
 STATUSES = (
@@ -178,6 +183,31 @@ class Ledger:
         return {"variants_cpu_s": round(a_cpu or 0.0, 1), "originals_cpu_s": round(o_cpu or 0.0, 1),
                 "span_hours": round((last - first) / 3600, 3)}  # fmt: skip
 
+    def dump(self, path: Path) -> int:
+        """Every row of the three tables, as gzipped JSON lines (``{"table": ..., "row": [...]}``), sorted so a
+        rerun's dump diffs by what is new; committed beside the tables so another machine resumes the run
+        (``load``) instead of repeating hours of sandbox runs. Returns the rows written."""
+        lines = []
+        with self._lock:
+            for table in _TABLES:
+                rows = self._db.execute(f"SELECT * FROM {table}").fetchall()
+                lines += sorted(json.dumps({"table": table, "row": list(r)}, sort_keys=True) for r in rows)
+        with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
+            fh.write("".join(x + "\n" for x in lines))
+        return len(lines)
+
+    def load(self, path: Path) -> int:
+        """Rows of a ``dump`` that this ledger does not have yet; returns how many were added."""
+        added = 0
+        with gzip.open(path, "rt", encoding="utf-8") as fh, self._lock:
+            for line in fh:
+                d = json.loads(line)
+                if d["table"] not in _TABLES:
+                    raise ValueError(f"{path}: unknown table {d['table']!r}")
+                marks = ",".join("?" * len(d["row"]))
+                added += self._db.execute(f"INSERT OR IGNORE INTO {d['table']} VALUES ({marks})", d["row"]).rowcount
+        return added
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -187,3 +217,14 @@ class Ledger:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def resume_from_dump(db: Path, dump: Path, echo: Callable[[str], None]) -> None:
+    """A machine without the ledger starts from the committed dump: what was tried elsewhere is not tried again
+    (the run cache is not committed, so an original measured elsewhere is timed again only if a new variant of it
+    needs the comparison)."""
+    if db.exists() or not dump.is_file():
+        return
+    with Ledger(db) as ledger:
+        added = ledger.load(dump)
+    echo(f"ledger: no {db} here; started it from {dump} ({added} rows)")

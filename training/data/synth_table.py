@@ -43,6 +43,7 @@ DEFAULT_TABLE = CORPUS / "synth_pairs.tsv"
 DEFAULT_SUMMARY = CORPUS / "synth_attempts.tsv"
 YIELD_NAME = "synth_yield.tsv"  # beside the summary
 CENSORED_NAME = "synth_censored.tsv"  # beside the summary
+LEDGER_DUMP_NAME = "synth_ledger.jsonl.gz"  # beside the summary: every attempt, so another machine resumes
 PAIR_HEADER = ["problem", "solution", "code_sha", "families", "variant", "variant_sha", "speedup", "slow_ms",
                "fast_ms", "changed_lines", "split"]  # fmt: skip
 SUMMARY_HEADER = ["families", "applied", "new", "passing", "same_output", "kept", "censored", "median_speedup",
@@ -175,6 +176,7 @@ def export_tables(ledger: Ledger, table: Path, summary: Path) -> dict[str, float
     censored = sorted((pair_of(a) for a in attempts if a.status == "censored" and a.variant_ms is not None
                        and a.changed_lines is not None and a.orig_ms), key=SynthPair.sort_key)  # fmt: skip
     _write_tsv(summary.with_name(CENSORED_NAME), PAIR_HEADER, [p.row() for p in censored])
+    ledger.dump(summary.with_name(LEDGER_DUMP_NAME))
     cost = ledger.cost()
     return {"synth_pairs": len(pairs), "attempts": len(attempts), "attempts_total": len(attempts),
             "censored_pairs": len(censored), **cost}  # fmt: skip
