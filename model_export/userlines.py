@@ -64,8 +64,10 @@ class _Recorder(ast._Unparser):  # type: ignore[misc,name-defined]  # ast.unpars
 
     _LINE_NODES = (ast.stmt, ast.excepthandler, ast.match_case)
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, **kwargs: bool) -> None:
+        # The printer makes a fresh instance of its own class for the inside of an f-string
+        # (``type(self)(_avoid_backslashes=True)``): accept its keyword, or every region with an f-string fails.
+        super().__init__(**kwargs)
         self.stack: list[ast.AST] = []
         self.last_end: tuple[int, int] = (1, 0)
         self.fills: list[tuple[int, ast.AST | None, str, tuple[int, int]]] = []

@@ -79,6 +79,15 @@ def test_a_replaced_line_changes_alone_in_the_users_names_and_indentation() -> N
     assert got == edited(region_text(EDIT_USER, "Shop.collect"), EDIT_SLOW_LINE, EDIT_FAST_LINE)
 
 
+def test_a_region_with_an_f_string_is_laid_on_the_users_lines() -> None:
+    # Found running the shipped edit model on humanize's natural_list: the printer makes a fresh instance of its
+    # class for the inside of an f-string, with a keyword the recorder did not accept, and the region failed.
+    src = "def f(xs):\n    out = []\n    for x in xs:\n        out = out + [f'{x}!']\n    return ', '.join(out)\n"
+    assert line_spans(src, canonicalize(src).code) == [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), None]
+    c, lines = candidate(src, "f", lambda x: diff(x, x.replace("v1 = v1 + [f'{v2}{s0}']", "v1.append(f'{v2}{s0}')")))
+    assert user_suggestion(c, set(), lines) == src.replace("out = out + [f'{x}!']", "out.append(f'{x}!')")
+
+
 def test_tabs_and_crlf_line_ends_are_the_users() -> None:
     src = "def f(xs):\r\n\t# c\r\n\tout = []\r\n\tfor x in xs:\r\n\t\tout = out + [x]\r\n\treturn out\r\n"
     c, lines = candidate(src, "f", lambda x: diff(x, x.replace("v1 = v1 + [v2]", "v1.append(v2)")))
