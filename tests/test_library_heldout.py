@@ -18,6 +18,7 @@ from speedhints.training.data.library.heldout import (
     read_heldout_pairs,
     summarize,
     with_library_heldout,
+    write_report,
 )
 from speedhints.training.data.library.pins import Pin
 from speedhints.training.data.library.sdist import from_folder
@@ -107,6 +108,10 @@ def test_heldout_report_counts(tmp_path: Path) -> None:
     assert [h["tests"] for h in record["min_precision_0"]] == ["passed", "passed", "failed"]
     figures = bundle_figures(summary)
     assert figures == {"functions": 1, "shown": 1, "shown_tests_green": 1, "restored_share": 1.0}
+    report = {"pairs_table": "pairs.tsv", "pairs": 1, "evaluated": 1, "bundle": "b",
+              "settings": {"default": 0.5, "min_precision_0": 0.0}, "summary": summary, "records": [record]}
+    write_report(report, tmp_path / "out")
+    assert "| tinypkg | 1 | 1 | 3 | 2 | 1 | 1 |" in (tmp_path / "out" / "report.md").read_text()
     ev = with_library_heldout({"execution": {"by_problem": {"shown": 3}}}, figures)
     assert ev["execution"] == {"by_problem": {"shown": 3}, "library_heldout": figures}
 

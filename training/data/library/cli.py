@@ -165,7 +165,8 @@ def tables_command(pins_path: Path | None, work: Path, out: Path, stats_out: Pat
 @click.option("--bundle", "bundle_path", type=click.Path(path_type=Path), default=None,
               help="model bundle (default: the shipped one, as `speedhints check` finds it)")  # fmt: skip
 @click.option("--write-bundle", is_flag=True,
-              help="put evaluation.execution.library_heldout (default settings) in the bundle's manifest, re-sealed")  # fmt: skip
+              help="put evaluation.execution.library_heldout (default settings) in the bundle's manifest, "
+                   "re-sealed")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path), default=Path("eval/library_heldout"), show_default=True)
 def heldout_command(pins_path: Path | None, work: Path, only: tuple[str, ...], pairs_path: Path,
                     bundle_path: Path | None, write_bundle: bool, out: Path) -> int:  # fmt: skip

@@ -99,7 +99,15 @@ ModelFor = Callable[[float], LoadedSuggester]  # min-precision -> the suggester 
 def _shown_hints(model: LoadedSuggester, path: str, text: str, span: tuple[int, int], min_precision: float):  # type: ignore[no-untyped-def]
     config = HookConfig(min_precision=min_precision, time_budget=0.0)
     result = run_check([FileToCheck(path, text, [span])], config, model, HintCache(None))
-    return [h for h in result.hints if span[0] <= h.start_line <= h.end_line <= span[1]]
+    hints = [h for h in result.hints if span[0] <= h.start_line <= h.end_line <= span[1]]
+    # What the runtime dropped and the settings hid, by reason: why a function got no hint.
+    hidden: dict[str, int] = {}
+    for report in result.reports:
+        for why, n in report.hidden.items():
+            hidden[why] = hidden.get(why, 0) + n
+    why_not = {"regions": result.regions, "dropped": dict(sorted(result.dropped.items())), "hidden": hidden,
+               "skipped": [s.reason for s in result.skipped]}  # fmt: skip
+    return hints, why_not
 
 
 def evaluate_pair(
@@ -146,7 +154,9 @@ def evaluate_pair(
         verdicts: dict[str, dict[str, Any]] = {}  # sha of the hinted module -> its test run, shared by settings
         record["status"] = "ok"
         for name, min_precision in settings:
-            hints = _shown_hints(model_for(min_precision), rel.as_posix(), variant.module_source, span, min_precision)
+            hints, why_not = _shown_hints(model_for(min_precision), rel.as_posix(), variant.module_source, span,
+                                          min_precision)  # fmt: skip
+            record[f"{name}_runtime"] = why_not
             out = []
             for h in hints:
                 hinted = apply_hint(variant.module_source, h.start_line, h.end_line, h.original, h.suggestion)
@@ -209,14 +219,20 @@ def report_markdown(report: dict[str, Any]) -> str:
             lines.append(f"| {pkg} | {s['functions']} | {s['with_hint']} | {s['shown']} | {s['shown_tests_green']} "
                          f"| {s['shown_tests_broken']} | {s['restored']} |")  # fmt: skip
         lines.append("")
-    lines += ["## Pairs", "", "| package | function | family | status | " + " | ".join(report["settings"]) + " |",
+    lines += ["Functions: held-out pairs evaluated (a function with several variants counts once per variant); "
+              "restored: pairs with a shown hint whose function's canonical form equals the original's.", "",
+              "## Pairs (shown hints; none: what the runtime dropped, by reason)", "",
+              "| package | function | family | status | " + " | ".join(report["settings"]) + " |",
               "|---|---|---|---|" + "---|" * len(report["settings"])]  # fmt: skip
     for r in report["records"]:
         cells = []
         for name in report["settings"]:
             hs = r.get(name, [])
-            cells.append("; ".join(f"{h['latent']} {h['tests']}{' restored' if h['restored'] else ''}" for h in hs)
-                         or "none")  # fmt: skip
+            why = r.get(f"{name}_runtime") or {}
+            reasons = ", ".join([*(f"{k} {v}" for k, v in why.get("dropped", {}).items()), *why.get("skipped", [])])
+            shown = "; ".join(f"latent {h['latent']}: tests {h['tests']}{', restored' if h['restored'] else ''}"
+                              for h in hs)  # fmt: skip
+            cells.append(shown or f"none ({reasons or 'nothing dropped'})")
         lines.append(f"| {r['package']} | {r['module']}:{r['function']} | {r['family']} | {r['status']} | "
                      + " | ".join(cells) + " |")  # fmt: skip
     return "\n".join(lines) + "\n"
