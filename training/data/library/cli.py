@@ -206,11 +206,14 @@ def heldout_command(pins_path: Path | None, work: Path, only: tuple[str, ...], p
         click.echo(f"{pair.package} {pair.module}:{pair.function} {pair.family}: {record['status']}")
         records.append(record)
     summary = summarize(records, list(settings))
-    try:
-        shown_bundle = str(bundle.relative_to(Path.cwd()))
-    except ValueError:
-        shown_bundle = str(bundle)
-    report = {"pairs_table": str(pairs_path), "pairs": len(pairs),
+    def shown(path: Path) -> str:  # relative to the current directory where possible: the report is committed
+        try:
+            return str(path.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    shown_bundle = shown(bundle)
+    report = {"pairs_table": shown(pairs_path), "pairs": len(pairs),
               "evaluated": sum(r["status"] == "ok" for r in records), "bundle": shown_bundle,
               "settings": settings, "summary": summary, "records": records}  # fmt: skip
     write_report(report, out)
