@@ -155,3 +155,74 @@ def tables_command(pins_path: Path | None, work: Path, out: Path, stats_out: Pat
         ledger.close()
     click.echo(f"pairs: {n} kept -> {out}")
     return 0
+
+
+@library.command("heldout")
+@_pins_option
+@_work_option
+@_package_option
+@click.option("--pairs", "pairs_path", type=click.Path(path_type=Path), default=DEFAULT_PAIRS, show_default=True)
+@click.option("--bundle", "bundle_path", type=click.Path(path_type=Path), default=None,
+              help="model bundle (default: the shipped one, as `speedhints check` finds it)")  # fmt: skip
+@click.option("--write-bundle", is_flag=True,
+              help="put evaluation.execution.library_heldout (default settings) in the bundle's manifest, "
+                   "re-sealed")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path), default=Path("eval/library_heldout"), show_default=True)
+def heldout_command(pins_path: Path | None, work: Path, only: tuple[str, ...], pairs_path: Path,
+                    bundle_path: Path | None, write_bundle: bool, out: Path) -> int:  # fmt: skip
+    """The held-out report: the shipped runtime on every held-out pair's pessimized function, at the default
+    min-precision and at 0; each shown hint applied and the pair's test files run (green, broken, restored)."""
+    work = work / "library"
+    from speedhints.hook import suggester as suggester_factory
+    from speedhints.model_export.atlas import DEFAULT_MIN_PRECISION
+    from speedhints.model_export.bundle import BundleError, read_manifest, require_bundle, write_evaluation
+    from speedhints.training.data.library.heldout import (
+        bundle_figures,
+        evaluate_pair,
+        read_heldout_pairs,
+        summarize,
+        with_library_heldout,
+        write_report,
+    )
+    from speedhints.training.data.library.pins import PinError
+    from speedhints.training.data.library.sdist import SdistError
+
+    pairs = [p for p in read_heldout_pairs(pairs_path) if not only or p.package in only]
+    if not pairs:
+        click.echo(f"error: no held-out rows in {pairs_path}", err=True)
+        return 2
+    try:
+        bundle = require_bundle(bundle_path).resolve()
+        packages = {u.pin.name: u for u in _prepared(pins_path, work, tuple(sorted({p.package for p in pairs})))}
+    except (PinError, SdistError, BundleError) as err:
+        click.echo(f"error: {err}", err=True)
+        return 2
+    settings = {"default": DEFAULT_MIN_PRECISION, "min_precision_0": 0.0}
+    records = []
+    for pair in pairs:
+        record = evaluate_pair(packages[pair.package], pair,
+                               lambda mp: suggester_factory.load_suggester(bundle, min_precision=mp),
+                               list(settings.items()), log=click.echo)  # fmt: skip
+        click.echo(f"{pair.package} {pair.module}:{pair.function} {pair.family}: {record['status']}")
+        records.append(record)
+    summary = summarize(records, list(settings))
+    def shown(path: Path) -> str:  # relative to the current directory where possible: the report is committed
+        try:
+            return str(path.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    shown_bundle = shown(bundle)
+    report = {"pairs_table": shown(pairs_path), "pairs": len(pairs),
+              "evaluated": sum(r["status"] == "ok" for r in records), "bundle": shown_bundle,
+              "settings": settings, "summary": summary, "records": records}  # fmt: skip
+    write_report(report, out)
+    click.echo(f"wrote {out}/report.json, report.md")
+    for name in settings:
+        for pkg, s in summary[name].items():
+            click.echo(f"{name} {pkg}: {s}")
+    if write_bundle:
+        manifest = read_manifest(bundle)
+        write_evaluation(bundle, with_library_heldout(manifest.get("evaluation") or {}, bundle_figures(summary)))
+        click.echo(f"wrote evaluation.execution.library_heldout into {bundle}/manifest (re-sealed)")
+    return 0
