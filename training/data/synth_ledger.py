@@ -47,6 +47,10 @@ CREATE TABLE IF NOT EXISTS attempts (
 """
 
 _TABLES = ("originals", "applied", "attempts")
+# What a dump carries: not ``applied`` (one row per solution and family, 130k rows for the edits' ledger, 95 % of a
+# dump), which only saves regenerating variants; a resumed run regenerates them (AST work, no sandbox) and skips
+# every one the dumped attempts already decided.
+_DUMPED = ("originals", "attempts")
 
 # Outcomes of one variant, in the order the checks run (the first that fails names the status).
 STATUSES = (
@@ -184,12 +188,12 @@ class Ledger:
                 "span_hours": round((last - first) / 3600, 3)}  # fmt: skip
 
     def dump(self, path: Path) -> int:
-        """Every row of the three tables, as gzipped JSON lines (``{"table": ..., "row": [...]}``), sorted so a
+        """Every row of the originals and attempts tables, as gzipped JSON lines (``{"table": ..., "row": [...]}``), sorted so a
         rerun's dump diffs by what is new; committed beside the tables so another machine resumes the run
         (``load``) instead of repeating hours of sandbox runs. Returns the rows written."""
         lines = []
         with self._lock:
-            for table in _TABLES:
+            for table in _DUMPED:
                 rows = self._db.execute(f"SELECT * FROM {table}").fetchall()
                 lines += sorted(json.dumps({"table": table, "row": list(r)}, sort_keys=True) for r in rows)
         with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
