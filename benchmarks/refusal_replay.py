@@ -99,9 +99,8 @@ def decode(sources: dict[tuple[str, str], str], cache: Path, echo: Callable[[str
     """Append one JSON line per decoded candidate (every region, every latent) to ``cache`` for every program not
     in it yet, plus a marker line per program."""
     from speedhints.model_export.bundle import load_bundle
-    from speedhints.model_export.canonical import CanonicalError, canonicalize
-    from speedhints.model_export.regions import touched_regions
     from speedhints.model_export.runtime import OnnxSuggester, RuntimeConfig
+    from speedhints.training.evaluation.precision import prepared_regions
 
     done: set[tuple[str, str]] = set()
     if cache.is_file():
@@ -116,15 +115,7 @@ def decode(sources: dict[tuple[str, str], str], cache: Path, echo: Callable[[str
     with cache.open("a", encoding="utf-8") as out:
         for n, key in enumerate(todo, 1):
             rows: list[dict[str, Any]] = []
-            prepared = []
-            for region in touched_regions(sources[key], None):
-                try:
-                    canonical = canonicalize(region.code)
-                except CanonicalError:
-                    continue
-                ids = suggester.source_ids(canonical.code)
-                if ids is not None:
-                    prepared.append((region, canonical, ids))
+            prepared = prepared_regions(suggester, sources[key])
             if prepared:
                 for c in suggester.candidates(prepared, suggester.spec.codebook_size):
                     r = c.region

@@ -132,17 +132,11 @@ def splice(source_lines: Sequence[str], start: int, end: int, replacement: str) 
     return "".join([*source_lines[: start - 1], replacement, *source_lines[end:]])
 
 
-def candidates_of(suggester: Any, source: str, with_rank: bool = False) -> list[Any]:
-    """Every latent's candidate for every region of ``source``: (candidate, program if shown else None, why not),
-    and with ``with_rank`` the latent's place in the prior's order for its region (0 = likeliest).
-
-    The same path as ``OnnxSuggester.suggest`` up to its hints (regions, canonical form, length limit, decoding
-    with the runtime's limits, the runtime's checks), with all K latents and no precision gate."""
-    import numpy as np
-
+def prepared_regions(suggester: Any, source: str) -> list[tuple[Any, Any, Any]]:
+    """(region, canonical form, token ids) of every region of ``source`` the model can read: what the runtime
+    decodes, before its gate (regions that do not canonicalise or are too long are left out, as the runtime does)."""
     from speedhints.model_export.canonical import CanonicalError, canonicalize
-    from speedhints.model_export.regions import source_lines, touched_regions
-    from speedhints.model_export.runtime import _checked, _identifiers
+    from speedhints.model_export.regions import touched_regions
 
     prepared = []
     for region in touched_regions(source, None):
@@ -153,6 +147,21 @@ def candidates_of(suggester: Any, source: str, with_rank: bool = False) -> list[
         ids = suggester.source_ids(canonical.code)
         if ids is not None:
             prepared.append((region, canonical, ids))
+    return prepared
+
+
+def candidates_of(suggester: Any, source: str, with_rank: bool = False) -> list[Any]:
+    """Every latent's candidate for every region of ``source``: (candidate, program if shown else None, why not),
+    and with ``with_rank`` the latent's place in the prior's order for its region (0 = likeliest).
+
+    The same path as ``OnnxSuggester.suggest`` up to its hints (regions, canonical form, length limit, decoding
+    with the runtime's limits, the runtime's checks), with all K latents and no precision gate."""
+    import numpy as np
+
+    from speedhints.model_export.regions import source_lines
+    from speedhints.model_export.runtime import _checked, _identifiers
+
+    prepared = prepared_regions(suggester, source)
     if not prepared:
         return []
     lines = source_lines(source)
