@@ -98,6 +98,11 @@ def describe_shown(execution: dict[str, Any]) -> list[str]:
             lines.append(f"shown on {name} ({e.get('shown_inputs', e.get('inputs'))} test inputs, min-precision "
                          f"{e.get('min_precision')}, top-k {e.get('top_k')}): {e['shown']} hints, precision {prec} "
                          f"(correct and >= 1.2x faster), coverage {e['shown_coverage']:.3f}")  # fmt: skip
+    lib = execution.get("library_heldout")
+    if isinstance(lib, dict) and "functions" in lib:  # `speedhints data library heldout --write-bundle`
+        lines.append(f"library held-out packages ({lib['functions']} pessimized functions, default settings): "
+                     f"{lib.get('shown', 0)} hints shown, {lib.get('shown_tests_green', 0)} keep the tests green, "
+                     f"restored {lib.get('restored_share', 0.0):.3f}")  # fmt: skip
     return lines
 
 

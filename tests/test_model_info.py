@@ -75,3 +75,14 @@ def test_the_package_ships_a_checked_bundle_with_its_evaluation(
     assert {(bundled["model"], bundled["split"]), ("copy-input", "by_problem"), ("retrieval", "by_problem")} <= rows
     assert 0.0 <= evaluation["execution"]["best_of_8_correct_and_faster"] <= 1.0
     assert manifest["atlas"]["latents"] == manifest["model"]["codebook_size"]  # every latent labelled
+
+
+def test_the_shipped_bundle_says_what_it_shows_on_the_held_out_library_packages(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SPEEDHINTS_BUNDLE", raising=False)
+    assert main(["model", "info", "--json"]) == 0
+    lib = json.loads(capsys.readouterr().out)["evaluation"]["execution"]["library_heldout"]
+    assert set(lib) >= {"functions", "shown", "shown_tests_green", "restored_share"} and lib["functions"] >= 1
+    assert main(["model", "info"]) == 0
+    assert f"library held-out packages ({lib['functions']} pessimized functions" in capsys.readouterr().out
