@@ -265,8 +265,13 @@ def _ask_model(
             )
         except BundleError:
             raise
-        except Exception as exc:  # a model failure on one file must not hide the other files' hints
-            return [_one_line(exc)] * len(regions)
+        except Exception as exc:  # a model failure on one file must not hide the other files' hints ...
+            if len(regions) == 1 or spent():
+                return [_one_line(exc)] * len(regions)
+            # ... nor one region's the file's other regions: ask again one region at a time, so only the regions
+            # that fail are reported as failed (a file of 53 regions lost all of them to one docstring-only def)
+            return [answer for region in regions
+                    for answer in _ask_model(model, item, [region], top_k, deadline, clock, progress, spent)]
         answers: list[Answer] = []
         for region in regions:
             outcome = got.regions.get((region.start, region.end))

@@ -111,8 +111,8 @@ def line_spans(code: str, canonical_code: str) -> list[Span | None]:
     spans: list[Span | None] = [None] * len(canonical)
     seen: dict[int, int] = {}  # id(node) -> fills of that node so far
     for line, node, text, last_end in rec.fills:
-        if node is None:
-            continue
+        if node is None or not hasattr(node, "lineno"):
+            continue  # the `pass` that stands for a stripped docstring-only body: no line of the user's
         k = seen.get(id(node), 0)
         seen[id(node)] = k + 1
         spans[line] = _span(node, k, text, last_end, tokens, src)

@@ -88,6 +88,13 @@ def test_a_region_with_an_f_string_is_laid_on_the_users_lines() -> None:
     assert user_suggestion(c, set(), lines) == src.replace("out = out + [f'{x}!']", "out.append(f'{x}!')")
 
 
+def test_a_function_with_only_a_docstring_has_no_line_of_its_own_for_its_pass() -> None:
+    # Found on difflib.py with the edit model: the canonical form prints `pass` for a docstring-only body, a node
+    # with no position, and every region of the file failed.
+    src = 'def f():\n    """Only a docstring."""\n\ndef g(x):\n    return x\n'
+    assert line_spans(src, canonicalize(src).code) == [(1, 1), None, None, (4, 4), (5, 5), None]
+
+
 def test_tabs_and_crlf_line_ends_are_the_users() -> None:
     src = "def f(xs):\r\n\t# c\r\n\tout = []\r\n\tfor x in xs:\r\n\t\tout = out + [x]\r\n\treturn out\r\n"
     c, lines = candidate(src, "f", lambda x: diff(x, x.replace("v1 = v1 + [v2]", "v1.append(v2)")))

@@ -205,3 +205,22 @@ def test_a_model_failure_on_a_file_is_one_line_and_explained(
     rc, out, err = run_check(capsys, "--all", "--explain", "app/m.py")
     assert (rc, err) == (0, "app/m.py: skipped: model failed on 6 regions: RuntimeError: boom\n")
     assert out.splitlines()[0] == "app/m.py:1-7 f: model failed: RuntimeError: boom"
+
+
+def test_a_model_failure_on_one_region_costs_only_that_region(
+    double: ReportingDouble, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found on difflib.py: one region the runtime could not lay out (a docstring-only def) failed the whole file.
+    real = double.report
+
+    def fails_on_f(path: str, text: str, spans: list[tuple[int, int]], **kwargs: object) -> SuggestReport:
+        if (1, 7) in spans:
+            raise RuntimeError("boom")
+        return real(path, text, spans, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(double, "report", fails_on_f)
+    rc, out, err = run_check(capsys, "--all", "--explain", "--no-cache", "app/m.py")
+    assert (rc, err) == (0, "app/m.py: skipped: model failed on f: RuntimeError: boom\n")
+    lines = out.splitlines()
+    assert lines[0] == "app/m.py:1-7 f: model failed: RuntimeError: boom"
+    assert sum("model failed" in line for line in lines) == 1  # the file's 5 other regions were checked
