@@ -130,6 +130,18 @@ def test_pairs_keep_only_variants_that_pass_the_package_tests_and_a_rerun_redoes
     assert "variants run: 0 (nothing to run)" in second
     assert _rows(out) == rows
 
+    # Another machine has no ledger, only the committed dump beside the table: it runs nothing again either.
+    dump = tmp_path / "library_ledger.jsonl.gz"
+    assert dump.is_file() and "ledger dump: " in first
+    (work / "library" / "ledger.sqlite").unlink()
+    for extra in ("-wal", "-shm"):
+        (work / "library" / f"ledger.sqlite{extra}").unlink(missing_ok=True)
+    assert main(args) == 0
+    third = capsys.readouterr().out
+    assert f"started it from {dump}" in third
+    assert "baseline" not in third and "variants run: 0 (nothing to run)" in third
+    assert _rows(out) == rows
+
 
 def test_fetch_writes_one_row_per_function_and_method_with_license(tmp_path: Path) -> None:
     work, pins = _sdist(tmp_path)

@@ -14,14 +14,14 @@ Runs themselves stay in the shared run cache (``work/runs.sqlite``); this ledger
 
 from __future__ import annotations
 
-import gzip
-import json
 import sqlite3
 import threading
 import time
-from dataclasses import astuple, dataclass, fields
 from collections.abc import Callable
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
+
+from speedhints.training.data.ledger_dump import dump_tables, load_tables
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS originals (
@@ -188,29 +188,15 @@ class Ledger:
                 "span_hours": round((last - first) / 3600, 3)}  # fmt: skip
 
     def dump(self, path: Path) -> int:
-        """Every row of the originals and attempts tables, as gzipped JSON lines (``{"table": ..., "row": [...]}``), sorted so a
-        rerun's dump diffs by what is new; committed beside the tables so another machine resumes the run
-        (``load``) instead of repeating hours of sandbox runs. Returns the rows written."""
-        lines = []
+        """Every row of the originals and attempts tables (``ledger_dump``), committed beside the tables so another
+        machine resumes the run (``load``) instead of repeating hours of sandbox runs. Returns the rows written."""
         with self._lock:
-            for table in _DUMPED:
-                rows = self._db.execute(f"SELECT * FROM {table}").fetchall()
-                lines += sorted(json.dumps({"table": table, "row": list(r)}, sort_keys=True) for r in rows)
-        with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
-            fh.write("".join(x + "\n" for x in lines))
-        return len(lines)
+            return dump_tables(self._db, _DUMPED, path)
 
     def load(self, path: Path) -> int:
         """Rows of a ``dump`` that this ledger does not have yet; returns how many were added."""
-        added = 0
-        with gzip.open(path, "rt", encoding="utf-8") as fh, self._lock:
-            for line in fh:
-                d = json.loads(line)
-                if d["table"] not in _TABLES:
-                    raise ValueError(f"{path}: unknown table {d['table']!r}")
-                marks = ",".join("?" * len(d["row"]))
-                added += self._db.execute(f"INSERT OR IGNORE INTO {d['table']} VALUES ({marks})", d["row"]).rowcount
-        return added
+        with self._lock:
+            return load_tables(self._db, _TABLES, path)
 
     def close(self) -> None:
         with self._lock:

@@ -14,6 +14,7 @@ DEFAULT_WORK = default_work()  # the pipeline's work folder; this command keeps 
 DEFAULT_FUNCTIONS = CORPUS / "library_functions.tsv"
 DEFAULT_PAIRS = CORPUS / "library_pairs.tsv"
 DEFAULT_STATS = CORPUS / "library_stats.json"
+LEDGER_DUMP_NAME = "library_ledger.jsonl.gz"  # beside the pairs table: every run's outcome, so another machine resumes
 
 _pins_option = click.option(
     "--pins",
@@ -117,14 +118,31 @@ def pairs_command(
 
     def tables(ledger: Ledger) -> None:
         n = write_pairs(ledger, packages, out, stats_out)
-        click.echo(f"pairs: {n} kept -> {out}")
+        rows = ledger.dump(out.with_name(LEDGER_DUMP_NAME))
+        click.echo(f"pairs: {n} kept -> {out}; ledger dump: {rows} rows")
 
+    _resume_from_dump(work / "ledger.sqlite", out.with_name(LEDGER_DUMP_NAME))
     start = time.perf_counter()
     cfg = JobConfig(work=work, max_variants=max_variants)
     tally = run_job(packages, chosen, cfg, log=click.echo, every=tables, every_seconds=table_every)
     summary = ", ".join(f"{k} {v}" for k, v in sorted(tally.items())) or "nothing to run"
     click.echo(f"variants run: {sum(tally.values())} ({summary}) in {time.perf_counter() - start:.0f} s")
     return 0
+
+
+def _resume_from_dump(db: Path, dump: Path) -> None:
+    """A machine without the ledger starts from the committed dump: no variant, baseline or reach check recorded
+    there is run again."""
+    from speedhints.training.data.library.ledger import Ledger
+
+    if db.exists() or not dump.is_file():
+        return
+    ledger = Ledger(db)
+    try:
+        added = ledger.load(dump)
+    finally:
+        ledger.close()
+    click.echo(f"ledger: no {db} here; started it from {dump} ({added} rows)")
 
 
 @library.command("tables")
@@ -140,6 +158,7 @@ def tables_command(pins_path: Path | None, work: Path, out: Path, stats_out: Pat
     from speedhints.training.data.library.sdist import SdistError
     from speedhints.training.data.library.tables import write_pairs
 
+    _resume_from_dump(work / "ledger.sqlite", out.with_name(LEDGER_DUMP_NAME))
     if not (work / "ledger.sqlite").is_file():
         click.echo(f"error: {work / 'ledger.sqlite'} not found: run `speedhints data library pairs` first", err=True)
         return 2
@@ -151,9 +170,10 @@ def tables_command(pins_path: Path | None, work: Path, out: Path, stats_out: Pat
     ledger = Ledger(work / "ledger.sqlite")
     try:
         n = write_pairs(ledger, packages, out, stats_out)
+        rows = ledger.dump(out.with_name(LEDGER_DUMP_NAME))
     finally:
         ledger.close()
-    click.echo(f"pairs: {n} kept -> {out}")
+    click.echo(f"pairs: {n} kept -> {out}; ledger dump: {rows} rows")
     return 0
 
 

@@ -1,6 +1,9 @@
 """The resumable record of the library pipeline (work/library/ledger.sqlite): baseline test runs per test file,
 one row per tried variant, and the families' per-package counts. A row is committed the moment its run ends, so a
 killed job loses only the run in flight and a rerun skips everything recorded.
+
+Its dump (``dump``, committed as training/corpus/library_ledger.jsonl.gz) starts the ledger of a machine that has
+none, so an hour of test runs is not repeated after a restart.
 """
 
 from __future__ import annotations
@@ -8,6 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+
+from speedhints.training.data.ledger_dump import Row, dump_tables, load_tables
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS baseline (
@@ -35,6 +40,17 @@ CREATE TABLE IF NOT EXISTS family_counts (
     PRIMARY KEY (package, version, family)
 );
 """
+
+
+_TABLES = ("baseline", "variants", "reach", "family_counts")
+_TAIL_KEEP = 300  # characters of a run's output tail a dump keeps: enough to tell why, not the whole log
+
+
+def _shrink(table: str, row: Row) -> Row:
+    """A dumped row without most of its log tail (the last column of baseline and variants)."""
+    if table in ("baseline", "variants") and isinstance(row[-1], str):
+        row[-1] = row[-1][-_TAIL_KEEP:]
+    return row
 
 
 class Ledger:
@@ -101,3 +117,12 @@ class Ledger:
     def counts(self) -> list[tuple[str, str, str, dict[str, object]]]:
         rows = self.db.execute("SELECT package, version, family, counts FROM family_counts ORDER BY 1, 3")
         return [(p, v, f, json.loads(c)) for p, v, f, c in rows]
+
+    def dump(self, path: Path) -> int:
+        """Every row of every table, log tails cut to their last lines; returns the rows written."""
+        return dump_tables(self.db, _TABLES, path, _shrink)
+
+    def load(self, path: Path) -> int:
+        """Rows of a ``dump`` this ledger lacks; returns how many were added."""
+        with self.db:
+            return load_tables(self.db, _TABLES, path)
