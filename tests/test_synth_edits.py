@@ -125,6 +125,9 @@ def test_mix_keeps_edits_drops_rewrites_and_weights_train_only(tmp_path: Path, c
 
 def test_another_machine_resumes_from_the_committed_ledger_dump(edited) -> None:  # type: ignore[no-untyped-def]
     tmp, args = edited
+    with pytest.MonkeyPatch.context() as mp:  # the original machine has tried every family (whatever ran before)
+        mp.setattr(synth_edits, "FAMILIES", [*TOY, LATE])
+        assert main(["data", "edits", *args]) == 0
     dump = tmp / "synth_edits_ledger.jsonl.gz"
     assert dump.is_file()  # written beside the table with it
     fresh = tmp / "fresh-work"  # what a new machine has: the converted corpus, no ledger, no run cache
