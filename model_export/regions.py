@@ -11,6 +11,9 @@ starts with that indentation; when one does not (a multi-line string or a contin
 its header's line) the region is rendered by libcst instead, which re-indents a block relative to itself and leaves
 string contents untouched. libcst costs a quarter of a second to import, a third of a commit hook's budget, so
 it is imported only for such files.
+
+A function too long for the model is cut into parts by parts.py: regions of the same kind (``cut_lines``), whose
+``part`` says where in the function they lie.
 """
 
 from __future__ import annotations

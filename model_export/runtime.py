@@ -1,7 +1,8 @@
 """The onnxruntime Suggester: (path, source, changed lines) -> ranked, checked hints in the user's own names.
 
-Per call: find the touched functions / top-level blocks, canonicalise each, rank the K latents with the prior,
-decode the top-k latents of every region in batches of regions of similar length (KV-cached greedy; copy-draft
+Per call: find the touched functions / top-level blocks, canonicalise each (a function too long for the model is
+cut into parts that fit, and the parts the change touches take its place: parts.py), rank the K latents with the
+prior, decode the top-k latents of every region in batches of regions of similar length (KV-cached greedy; copy-draft
 speculative on request, with the same output), map each candidate back to the user's names, and keep only
 candidates that parse, change more than names or layout, and pass the static checks of plausibility.py.
 An edit model (``spec.output == "edit"``) reads the marked input and writes a script; its hunks are laid on the
