@@ -7,8 +7,10 @@ silent on 10 of 13 held-out library pairs. Instead the function's body is cut at
   (regions.py), so the canonical form, the checks and the mapping back to the user's lines work on it unchanged.
   Names it reads from the rest of the function (parameters, earlier locals) are free names, as a module-level run's
   globals are.
-- Runs are packed greedily, as long as the model still reads them (``fits``, asked with a binary search), since
-  the model prefers context. A statement is never split between parts; statements sharing a line stay together.
+- Runs are packed greedily, as long as the model still reads them, since the model prefers context: each
+  statement is measured once, and a run's end estimated from their sizes is checked on the run itself (so a long
+  function costs a few canonicalisations per part, not one per statement). A statement is never split between
+  parts; statements sharing a line stay together.
 - A statement too long on its own is cut the same way inside: each of its bodies (a loop's, an ``if``'s branches,
   a ``try``'s clauses, a nested def's), a loop nest at a time. Its header lines (``for x in xs:``, ``else:``) then
   belong to no part. A class statement is not cut inside (its body would be class-level code), nor is a simple
@@ -25,13 +27,16 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from speedhints.model_export.regions import CodeRegion, NotLineWise, PartOf, cut_lines
 from speedhints.model_export.source import parse_python, source_lines
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_CLOSE = 0.1  # an estimate within this share of the model's reach is checked on the run itself
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
@@ -76,43 +81,65 @@ def function_node(source: str, region: CodeRegion) -> ast.FunctionDef | ast.Asyn
     return None
 
 
-def cut_function(source: str, region: CodeRegion, fits: Callable[[str], bool]) -> list[Piece] | None:
-    """The parts of the function ``region`` in line order; None when ``region`` is not a function.
+class Reach(Protocol):
+    """What the model reads (the runtime's canonical form and limits, remembered per code)."""
 
-    ``fits(code)`` says whether the model reads ``code`` (a part at column 0): canonicalises and is short enough.
-    """
+    def fits(self, code: str) -> bool:
+        """Whether the model reads ``code`` (a part at column 0): it canonicalises and is short enough."""
+        ...
+
+    def share(self, code: str) -> float:
+        """The share of the model's limits ``code`` takes when it fits, at most 1.0 (the larger of its lines' and
+        its tokens'); more than 1.0 when it does not fit. About additive over consecutive statements."""
+        ...
+
+
+def cut_function(source: str, region: CodeRegion, reach: Reach) -> list[Piece] | None:
+    """The parts of the function ``region`` in line order; None when ``region`` is not a function."""
     node = function_node(source, region)
     if node is None:
         return None
-    cutter = _Cutter(region, source_lines(source), fits)
+    cutter = _Cutter(region, source_lines(source), reach)
     return list(cutter.body(node.body, _Scope(node, in_loop=False)))
 
 
 class _Cutter:
-    def __init__(self, region: CodeRegion, lines: list[str], fits: Callable[[str], bool]) -> None:
-        self.region, self.lines, self.fits = region, lines, fits
+    def __init__(self, region: CodeRegion, lines: list[str], reach: Reach) -> None:
+        self.region, self.lines, self.reach = region, lines, reach
 
     def body(self, stmts: Sequence[ast.stmt], scope: _Scope) -> Iterator[Piece]:
-        """Greedy packing: from each unit, the longest run of units that fits (binary search: fitting only gets
-        harder as a run grows, and a line further left stays in every longer run)."""
+        """Greedy packing: from each unit, the longest run of units that fits. Its end is first estimated from the
+        units' own shares of the model's reach (each measured once), then checked on the run itself, which is
+        shrunk while it does not fit, or grown while it still does and the estimate is close: fitting only gets
+        harder as a run grows, and a line further left stays in every longer run."""
         units = _units(stmts)
+        shares = [self._share(u) for u in units]
         i = 0
         while i < len(units):
-            if self._render(units[i : i + 1]) is None:  # not even one statement fits
+            if shares[i] > 1.0:  # not even this statement fits (or it cannot be cut)
                 yield from self._inside(units[i], scope)
                 i += 1
                 continue
-            lo, hi = i + 1, len(units)  # units[i:lo] fits; find the largest such end in [lo, hi]
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if self._render(units[i:mid]) is not None:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            part = self._render(units[i:lo])
-            assert part is not None  # checked above for lo == i + 1, or by the search
+            end, used = i + 1, shares[i]
+            while end < len(units) and used + shares[end] <= 1.0:
+                used += shares[end]
+                end += 1
+            part = self._render(units[i:end])
+            while part is None and end > i + 1:  # the estimate was short: the run costs more than its units
+                end -= 1
+                part = self._render(units[i:end])
+            # Grow only where the estimate is close: a run costs its statements' shares or more (placeholders get
+            # longer indexes, defs blank lines around them), so a next statement well over the reach never fits.
+            while (end < len(units) and used + shares[end] <= 1.0 + _CLOSE
+                   and (longer := self._render(units[i : end + 1])) is not None):
+                part, used, end = longer, used + shares[end], end + 1
+            assert part is not None  # units[i] alone fits: its share says so
             yield self._piece(part, scope, fits=True)
-            i = lo
+            i = end
+
+    def _share(self, unit: _Unit) -> float:
+        region = self._cut(unit, unit.last)
+        return self.reach.share(region.code) if region is not None else math.inf
 
     def _inside(self, unit: _Unit, scope: _Scope) -> Iterator[Piece]:
         """A unit that does not fit: cut inside its one compound statement, or report it as it is."""
@@ -130,7 +157,7 @@ class _Cutter:
     def _render(self, units: Sequence[_Unit]) -> CodeRegion | None:
         """The run at column 0 when the model reads it; None when it does not fit or cannot be cut."""
         region = self._cut(units[0], units[-1].last)
-        return region if region is not None and self.fits(region.code) else None
+        return region if region is not None and self.reach.fits(region.code) else None
 
     def _cut(self, first: _Unit, end: int) -> CodeRegion | None:
         try:

@@ -14,6 +14,7 @@ No torch: this is what the hook and the bot run.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import time
 from collections import Counter
@@ -193,7 +194,7 @@ class OnnxSuggester:
         touches (all of them when it touches none: a changed header or comment between parts), and account for
         each part under its own lines until the decoding is done. False for a region that is not a function (a
         long run of module-level statements stays too long)."""
-        pieces = cut_function(source, region, measure.fits)
+        pieces = cut_function(source, region, measure)
         if not pieces:
             return False
         n = len(pieces)
@@ -438,6 +439,17 @@ class _Measure:
 
     def fits(self, code: str) -> bool:
         return isinstance(self(code), tuple)
+
+    def share(self, code: str) -> float:
+        """The larger of the shares of the model's lines and tokens ``code`` takes; more than 1 when it does not
+        fit (parts.Reach)."""
+        got = self(code)
+        if not isinstance(got, tuple):
+            return math.inf
+        canonical, ids = got
+        spec, codec = self.suggester.spec, self.suggester.codec
+        lines = len(split_lines(canonical.code)) / codec.max_lines if codec is not None else 0.0
+        return float(max(lines, (len(ids) - 1) / (spec.max_len - 1)))  # EOS aside: max_len - 1 tokens fit
 
     def _measure(self, code: str) -> tuple[Canonical, list[int]] | _Unreadable:
         try:

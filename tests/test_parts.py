@@ -55,8 +55,17 @@ def work(xs, ys):
 '''
 
 
-def lines_at_most(n: int):  # type: ignore[no-untyped-def]
-    return lambda code: len(code.splitlines()) <= n
+class LinesAtMost:
+    """A model that reads at most ``n`` lines, comments and all (parts.Reach)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def fits(self, code: str) -> bool:
+        return len(code.splitlines()) <= self.n
+
+    def share(self, code: str) -> float:
+        return len(code.splitlines()) / self.n
 
 
 def function(source: str, name: str) -> CodeRegion:
@@ -72,7 +81,7 @@ def spans(pieces: Sequence[Piece]) -> list[LineRange]:
 
 
 def test_a_long_function_is_cut_into_the_largest_runs_that_fit_and_a_loop_nest_stays_whole() -> None:
-    pieces = cut_function(SOURCE, function(SOURCE, "work"), lines_at_most(6))
+    pieces = cut_function(SOURCE, function(SOURCE, "work"), LinesAtMost(6))
     assert pieces is not None
     # docstring to `pairs = []` (5 lines, comment included); the for-for-if nest with `a = 1; b = 2` and
     # `seen = []`; the second loop to the return. Each one more statement would not fit.
@@ -96,7 +105,7 @@ def test_parts_cover_the_body_exactly_once_and_leave_out_only_comments_blank_lin
     source = "def long(n):\n" + "".join(body) + "    return n\n"
     region = function(source, "long")
     for limit in (3, 7, 20, 60):
-        pieces = cut_function(source, region, lines_at_most(limit))
+        pieces = cut_function(source, region, LinesAtMost(limit))
         assert pieces is not None and all(p.fits for p in pieces)
         got = spans(pieces)
         assert got == sorted(got) and all(a[1] < b[0] for a, b in zip(got, got[1:], strict=False))
@@ -110,7 +119,7 @@ def test_parts_cover_the_body_exactly_once_and_leave_out_only_comments_blank_lin
 
 
 def test_a_loop_too_long_on_its_own_is_cut_inside_its_body_a_nest_at_a_time() -> None:
-    pieces = cut_function(SOURCE, function(SOURCE, "work"), lines_at_most(3))
+    pieces = cut_function(SOURCE, function(SOURCE, "work"), LinesAtMost(3))
     assert pieces is not None
     got = spans(pieces)
     assert (11, 13) in got  # inside the outer loop: the inner for-if nest, whole
@@ -124,7 +133,7 @@ def test_a_loop_too_long_on_its_own_is_cut_inside_its_body_a_nest_at_a_time() ->
 def test_statements_on_one_line_stay_together_and_an_elif_line_is_never_a_part() -> None:
     source = ("def f(x):\n    a = 1; b = 2\n    if x:\n        c = 1\n        d = 2\n    elif x > 1:\n"
               "        e = 3\n        g = 4\n    else:\n        h = 5\n    return a\n")
-    pieces = cut_function(source, function(source, "f"), lines_at_most(2))
+    pieces = cut_function(source, function(source, "f"), LinesAtMost(2))
     assert pieces is not None
     assert spans(pieces) == [(2, 2), (4, 5), (7, 8), (10, 11)] or spans(pieces) == [(2, 2), (4, 5), (7, 8), (10, 10),
                                                                                     (11, 11)]
@@ -133,14 +142,14 @@ def test_statements_on_one_line_stay_together_and_an_elif_line_is_never_a_part()
 
 def test_a_simple_statement_too_long_alone_is_a_part_that_does_not_fit() -> None:
     source = "def f(x):\n    y = [\n        1,\n        2,\n        3,\n    ]\n    return y\n"
-    pieces = cut_function(source, function(source, "f"), lines_at_most(3))
+    pieces = cut_function(source, function(source, "f"), LinesAtMost(3))
     assert pieces is not None
     assert [(p.region.span, p.fits, p.cut) for p in pieces] == [((2, 6), False, True), ((7, 7), True, True)]
 
 
 def test_a_statement_whose_lines_are_left_of_its_indentation_is_reported_not_cut() -> None:
     source = 'def f(x):\n    y = 1\n    s = """\nleft\n"""\n    return s\n'
-    pieces = cut_function(source, function(source, "f"), lines_at_most(2))
+    pieces = cut_function(source, function(source, "f"), LinesAtMost(2))
     assert pieces is not None
     assert [(p.region.span, p.fits, p.cut, p.region.code) for p in pieces][1] == ((3, 5), False, False, "")
     assert spans(pieces) == [(2, 2), (3, 5), (6, 6)]
@@ -148,11 +157,11 @@ def test_a_statement_whose_lines_are_left_of_its_indentation_is_reported_not_cut
 
 def test_only_functions_are_cut() -> None:
     source = "x = 1\ny = 2\n"
-    assert cut_function(source, regions(source)[0], lines_at_most(1)) is None
+    assert cut_function(source, regions(source)[0], LinesAtMost(1)) is None
 
 
 def test_a_part_knows_which_of_its_names_the_rest_of_the_function_reads() -> None:
-    pieces = cut_function(SOURCE, function(SOURCE, "work"), lines_at_most(6))
+    pieces = cut_function(SOURCE, function(SOURCE, "work"), LinesAtMost(6))
     assert pieces is not None
     first = pieces[0].region.part
     assert first is not None and not first.in_loop and not first.is_async and first.function == (4, 21)
@@ -292,14 +301,23 @@ def test_a_part_that_cannot_be_cut_is_reported_as_such(scripted: Scripted) -> No
     assert uncut.span == (59, 61) and "further left" in uncut.detail
 
 
-def test_the_parts_measure_is_the_runtimes(scripted: Scripted) -> None:
-    measure = _Measure(scripted)
+def test_the_parts_are_the_largest_runs_the_runtime_reads(scripted: Scripted) -> None:
     region = function(LONG, "work")
-    pieces = cut_function(LONG, region, measure.fits)
+    pieces = cut_function(LONG, region, _Measure(scripted))
     assert pieces is not None
+
+    def reads(code: str) -> bool:
+        return scripted.source_ids(canonicalize(code).code) is not None
+
     for piece in pieces:
-        fits = scripted.source_ids(canonicalize(piece.region.code).code) is not None
-        assert fits == piece.fits
+        assert reads(piece.region.code) == piece.fits
+    # The first part is the longest run of the body that fits: one more statement would not.
+    lines = source_lines(LONG)
+    first, after = pieces[0].region, pieces[1].region
+    assert first.end + 1 == after.start
+    next_stmt = next(s for s in ast.parse(LONG).body[1].body if s.lineno == after.start)
+    longer = "".join(line[4:] for line in lines[first.start - 1 : next_stmt.end_lineno])
+    assert not reads(longer)
 
 
 # ---- the hook: --explain says a function was checked in parts, and what was skipped ---------------------------
