@@ -110,8 +110,9 @@ class _Cutter:
     def body(self, stmts: Sequence[ast.stmt], scope: _Scope) -> Iterator[Piece]:
         """Greedy packing: from each unit, the longest run of units that fits. Its end is first estimated from the
         units' own shares of the model's reach (each measured once), then checked on the run itself, which is
-        shrunk while it does not fit, or grown while it still does and the estimate is close: fitting only gets
-        harder as a run grows, and a line further left stays in every longer run."""
+        shrunk while it does not fit, or grown while it still does. A longer run almost always costs more (only a
+        name bound by a later statement, then renamed to a short placeholder, can make it cheaper), and a line
+        further left stays in every longer run, so this is the end that trying every one would find."""
         units = _units(stmts)
         shares = [self._share(u) for u in units]
         i = 0
@@ -125,14 +126,13 @@ class _Cutter:
                 used += shares[end]
                 end += 1
             part = self._render(units[i:end])
-            while part is None and end > i + 1:  # the estimate was short: the run costs more than its units
-                end -= 1
-                part = self._render(units[i:end])
-            # Grow only where the estimate is close: a run costs its statements' shares or more (placeholders get
-            # longer indexes, defs blank lines around them), so a next statement well over the reach never fits.
-            while (end < len(units) and used + shares[end] <= 1.0 + _CLOSE
-                   and (longer := self._render(units[i : end + 1])) is not None):
-                part, used, end = longer, used + shares[end], end + 1
+            if part is None:
+                while part is None and end > i + 1:  # the estimate was short (placeholders with longer indexes)
+                    end -= 1
+                    part = self._render(units[i:end])
+            else:  # the estimate may be long: a name free in a statement alone keeps the user's (longer) name
+                while end < len(units) and (longer := self._render(units[i : end + 1])) is not None:
+                    part, end = longer, end + 1
             assert part is not None  # units[i] alone fits: its share says so
             yield self._piece(part, scope, fits=True)
             i = end
