@@ -5,7 +5,9 @@ region's qualified name and its exact text. Line numbers are stored relative to 
 function (code added above it) still hits. Hints are cached before filtering (min-score, disabled latents,
 ignore comments), so changing those settings never needs the model again. With them, the entry keeps what the
 runtime dropped in that region and why, so ``--explain`` and the run's ``dropped`` totals read the same from a warm
-cache as from a cold one. A broken or unwritable cache is a miss, never an error.
+cache as from a cold one. A function too long for the model is checked in parts, only those the change touches
+(model_export/parts.py): its entry keeps each part's lines, drops and whether it was decoded, and answers only a
+change that touches no other part. A broken or unwritable cache is a miss, never an error.
 """
 
 from __future__ import annotations
@@ -15,18 +17,20 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
-from dataclasses import asdict
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from speedhints.model_export.accounting import RegionOutcome
 from speedhints.model_export.atlas import LatentPrecision
-from speedhints.model_export.hints import Hint
+from speedhints.model_export.hints import Hint, LineRange, Overlaps
 
 CACHE_ENV = "SPEEDHINTS_CACHE_DIR"
 # Bump when the stored shape changes: old entries then simply miss (2: measured replaces expected_speedup;
-# 3: each region's drops are stored too).
-FORMAT = 3
+# 3: each region's drops are stored too; 4: the parts of a function checked in parts).
+FORMAT = 4
 
 
 def default_cache_dir(git_dir: Path | None) -> Path:
@@ -47,6 +51,25 @@ def region_key(model_identity: str, top_k: int, name: str, text: str) -> str:
     return h.hexdigest()
 
 
+@dataclass
+class CachedRegion:
+    """A cache entry: the runtime's hints for a region, what it dropped and why, and its parts when it was cut."""
+
+    hints: list[Hint]
+    dropped: dict[str, int]
+    detail: str = ""
+    parts: list[RegionOutcome] = field(default_factory=list)
+
+    def answers(self, changed: Sequence[LineRange] | None) -> bool:
+        """Whether the entry answers a change of ``changed`` (None: the whole region): every part the change
+        touches was decoded when it was stored (a part it did not touch then was not)."""
+        if changed is None:
+            return all(p.touched for p in self.parts)
+        overlaps = Overlaps(changed)
+        hit = [p for p in self.parts if overlaps(p.start, p.end)]
+        return all(p.touched for p in hit) if hit else all(p.touched for p in self.parts)
+
+
 class HintCache:
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory  # None: caching disabled
@@ -56,31 +79,41 @@ class HintCache:
     def get(self, key: str, path: str, region_start: int) -> list[Hint] | None:
         """The cached hints for ``key``, placed at ``region_start`` in ``path``; None on a miss."""
         entry = self.get_entry(key, path, region_start)
-        return None if entry is None else entry[0]
+        return None if entry is None else entry.hints
 
-    def get_entry(self, key: str, path: str, region_start: int) -> tuple[list[Hint], dict[str, int], str] | None:
-        """(hints, dropped: reason -> count, detail of a region reason) for ``key``; None on a miss."""
+    def get_entry(self, key: str, path: str, region_start: int) -> CachedRegion | None:
+        """What the runtime answered for ``key``, placed at ``region_start``; None on a miss."""
         if self.directory is None:
             return None
         try:
             stored = json.loads(self._file(key).read_text(encoding="utf-8"))
-            hints = [_from_stored(item, path, region_start) for item in stored["hints"]]
-            dropped = {str(k): int(v) for k, v in stored["dropped"].items()}
-            detail = str(stored.get("detail", ""))
+            entry = CachedRegion(
+                [_from_stored(item, path, region_start) for item in stored["hints"]],
+                {str(k): int(v) for k, v in stored["dropped"].items()},
+                str(stored.get("detail", "")),
+                [_part_from_stored(item, region_start) for item in stored.get("parts", [])],
+            )
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             self.misses += 1
             return None
         self.hits += 1
-        return hints, dropped, detail
+        return entry
 
     def put(
-        self, key: str, hints: list[Hint], region_start: int, dropped: Mapping[str, int] | None = None, detail: str = ""
+        self,
+        key: str,
+        hints: list[Hint],
+        region_start: int,
+        dropped: Mapping[str, int] | None = None,
+        detail: str = "",
+        parts: Sequence[RegionOutcome] = (),
     ) -> None:
         if self.directory is None:
             return
         target = self._file(key)
         payload = json.dumps(
-            {"hints": [_to_stored(h, region_start) for h in hints], "dropped": dict(dropped or {}), "detail": detail}
+            {"hints": [_to_stored(h, region_start) for h in hints], "dropped": dict(dropped or {}), "detail": detail,
+             "parts": [_part_to_stored(p, region_start) for p in parts]}
         )
         tmp: str | None = None
         try:
@@ -106,6 +139,18 @@ def _to_stored(hint: Hint, region_start: int) -> dict[str, Any]:
     item["start_line"] -= region_start
     item["end_line"] -= region_start
     return item
+
+
+def _part_to_stored(part: RegionOutcome, region_start: int) -> dict[str, Any]:
+    return {"start": part.start - region_start, "end": part.end - region_start, "touched": part.touched,
+            "dropped": dict(part.dropped), "detail": part.detail, "passed": part.passed, "hints": part.hints}
+
+
+def _part_from_stored(item: dict[str, Any], region_start: int) -> RegionOutcome:
+    return RegionOutcome("", int(item["start"]) + region_start,
+                         int(item["end"]) + region_start, passed=int(item["passed"]), hints=int(item["hints"]),
+                         dropped=Counter({str(k): int(v) for k, v in item["dropped"].items()}),
+                         detail=str(item["detail"]), touched=bool(item["touched"]))
 
 
 def _from_stored(item: dict[str, Any], path: str, region_start: int) -> Hint:

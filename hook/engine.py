@@ -14,12 +14,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
-from speedhints.hook.cache import HintCache, region_key
+from speedhints.hook.cache import CachedRegion, HintCache, region_key
 from speedhints.hook.config import HookConfig
 from speedhints.hook.regions import Region, ignore_comments, silences, source_lines, touched_regions
 from speedhints.hook.suggester import LoadedSuggester
-from speedhints.model_export.accounting import TIME_BUDGET, ReportingSuggester
+from speedhints.model_export.accounting import TIME_BUDGET, RegionOutcome, ReportingSuggester
 from speedhints.model_export.bundle import BundleError
 from speedhints.model_export.hints import Hint, LineRange
 from speedhints.model_export.source import BadInput, parse_python
@@ -63,6 +64,12 @@ class RegionReport:
     dropped: Counter[str] = field(default_factory=Counter)  # what the runtime dropped, by reason key
     failed: str = ""  # the model raised on this region (one line)
     detail: str = ""  # of a region reason, e.g. "312 tokens, the model reads at most 256"
+    # A function too long for the model, checked in parts (model_export/parts.py): one report per part, in line
+    # order; the counts above are theirs together. A part's own report has ``part`` set, and ``touched`` False
+    # when the change left it alone (it was not decoded).
+    parts: list[RegionReport] = field(default_factory=list)
+    part: bool = False
+    touched: bool = True
 
 
 @dataclass
@@ -161,14 +168,13 @@ def _check(
             result.reports.append(report)
             key = region_key(model.identity, config.top_k, region.name, region.text(lines))
             entry = cache.get_entry(key, item.path, region.start)
-            if entry is None:
+            if entry is None or not entry.answers(item.changed):
                 pending.append((region, key, report))
                 continue
             result.from_cache += 1
             report.from_cache = True
-            report.dropped.update(entry[1])
-            report.detail = entry[2]
-            _show(result, entry[0], region, report, config, ignores)
+            _record(report, region, entry)
+            _show(result, entry.hints, region, report, config, ignores)
             done += 1
         if not pending:
             continue
@@ -198,10 +204,9 @@ def _check(
                     where = region.name if n == 1 else f"{n} regions"
                     result.skipped.append(Skipped(item.path, f"model failed on {where}: {answer}"))
             else:
-                hints, dropped, report.detail = answer
-                cache.put(key, hints, region.start, dropped, report.detail)
-                report.dropped.update(dropped)
-                _show(result, hints, region, report, config, ignores)
+                cache.put(key, answer.hints, region.start, answer.dropped, answer.detail, answer.parts)
+                _record(report, region, answer)
+                _show(result, answer.hints, region, report, config, ignores)
         if progress is not None:
             progress(done, result.regions)
     result.skipped[:0] = unusable
@@ -236,9 +241,25 @@ def _read(
     return FileToCheck(entry.path, text, entry.changed)
 
 
-# Per region: (hints, dropped by reason, detail), None when the time budget left it unchecked, or why the model
-# failed.
-Answer = tuple[list[Hint], dict[str, int], str] | None | str
+# Per region: the runtime's answer (as the cache keeps it), None when the time budget left it unchecked, or why the
+# model failed.
+Answer: TypeAlias = CachedRegion | None | str
+
+
+def _record(report: RegionReport, region: Region, answer: CachedRegion) -> None:
+    """The runtime's counts for ``region`` into its report (and its parts' into theirs)."""
+    report.dropped.update(answer.dropped)
+    report.detail = answer.detail
+    report.parts = [RegionReport(report.path, region.name, p.start, p.end, dropped=Counter(p.dropped),
+                                 detail=p.detail, part=True, touched=p.touched) for p in answer.parts]
+
+
+def _asked(changed: Sequence[LineRange] | None, regions: Sequence[Region]) -> list[LineRange]:
+    """The changed lines inside ``regions`` (their whole spans for a whole file): the runtime decodes the parts of
+    a long function that the change touches, not the others."""
+    if changed is None:
+        return [(r.start, r.end) for r in regions]
+    return sorted((max(a, r.start), min(b, r.end)) for r in regions for a, b in changed if a <= r.end and b >= r.start)
 
 
 def _ask_model(
@@ -257,7 +278,7 @@ def _ask_model(
             got = suggester.report(
                 item.path,
                 item.text,
-                [(r.start, r.end) for r in regions],
+                _asked(item.changed, regions),
                 top_k=top_k,
                 deadline=deadline,
                 clock=clock,
@@ -278,8 +299,7 @@ def _ask_model(
             if outcome is not None and outcome.dropped.get(TIME_BUDGET):
                 answers.append(None)
             else:
-                found = (dict(outcome.dropped), outcome.detail) if outcome else ({}, "")
-                answers.append((_inside(got.hints, region, item.path), *found))
+                answers.append(_answer(_inside(got.hints, region, item.path), outcome))
         return answers
     answers = []
     for region in regions:  # a plain Suggester: one call per region, the budget checked before each
@@ -293,9 +313,15 @@ def _ask_model(
         except Exception as exc:  # a model failure on one region must not hide the others' hints
             answers.append(_one_line(exc))
             continue
-        answers.append((_inside(hints, region, item.path), {}, ""))
+        answers.append(CachedRegion(_inside(hints, region, item.path), {}))
         progress(1)
     return answers
+
+
+def _answer(hints: list[Hint], outcome: RegionOutcome | None) -> CachedRegion:
+    if outcome is None:
+        return CachedRegion(hints, {})
+    return CachedRegion(hints, dict(outcome.dropped), outcome.detail, outcome.parts)
 
 
 def _inside(hints: Iterable[Hint], region: Region, path: str) -> list[Hint]:
@@ -320,10 +346,13 @@ def _show(
 ) -> None:
     for hint in hints:
         why = _hidden(hint, region, config, ignores)
-        if why:
-            report.hidden[why] += 1
-        else:
-            report.shown += 1
+        counted = [report, *(p for p in report.parts if p.start <= hint.start_line <= p.end)]
+        for r in counted:
+            if why:
+                r.hidden[why] += 1
+            else:
+                r.shown += 1
+        if not why:
             result.hints.append(hint)
 
 

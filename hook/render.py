@@ -82,7 +82,7 @@ def render_json(result: CheckResult, budget: float, explain: bool = False) -> st
 
 
 def _report_json(report: RegionReport) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "path": report.path,
         "function": report.name,
         "line": report.start,
@@ -95,6 +95,11 @@ def _report_json(report: RegionReport) -> dict[str, Any]:
         "failed": report.failed or None,
         "verdict": verdict(report),
     }
+    if report.parts:  # a function too long for the model, checked in parts: each part's own line, and whether
+        out["parts"] = [{"line": p.start, "end_line": p.end, "touched": p.touched, "shown": p.shown,  # it was decoded
+                         "hidden": dropped_json(p.hidden), "dropped": dropped_json(p.dropped),
+                         "verdict": verdict(p)} for p in report.parts]
+    return out
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -107,6 +112,10 @@ def verdict(report: RegionReport) -> str:
         return "not checked: time budget exhausted"
     if report.failed:
         return f"model failed: {report.failed}"
+    if report.parts:
+        return _cut_verdict(report)
+    if not report.touched:
+        return "not checked: the change does not touch this part"
     dropped = dict(report.dropped)
     if report.shown:
         hidden = f"; {sum(report.hidden.values())} hidden ({_counts(dict(report.hidden))})" if report.hidden else ""
@@ -114,8 +123,9 @@ def verdict(report: RegionReport) -> str:
     if report.hidden:
         return f"nothing shown: hidden by your settings ({_counts(dict(report.hidden))})"
     region = [r for r in REGION_REASONS if dropped.get(r)]
-    if region:
-        return f"nothing shown: {region[0]}" + (f" ({report.detail})" if report.detail else "")
+    if region:  # a part of a long function the model still cannot read is skipped; the other parts are not
+        return f"{'skipped' if report.part else 'nothing shown'}: {region[0]}" + (
+            f" ({report.detail})" if report.detail else "")
     unchanged = {k: v for k, v in dropped.items() if k in UNCHANGED}
     unsure = {k: v for k, v in dropped.items() if k == BELOW_PRECISION}
     refused = {k: v for k, v in dropped.items() if k not in UNCHANGED and k != BELOW_PRECISION}
@@ -129,12 +139,30 @@ def verdict(report: RegionReport) -> str:
     return f"nothing shown: every candidate that changed the code was refused ({_counts(refused)}{others})"
 
 
+def _cut_verdict(report: RegionReport) -> str:
+    """A function checked in parts: the runtime's "too long for the model as a whole (...); checked as 4 parts",
+    which parts the change touched, what was shown, how many parts were skipped (each part has its own line)."""
+    n, touched = len(report.parts), sum(p.touched for p in report.parts)
+    head = report.detail + (f" (the change touches {touched})" if touched < n else "")
+    tail = f"{report.shown} hint{'s' if report.shown > 1 else ''} shown" if report.shown else "nothing shown"
+    if report.hidden:
+        tail += f"; {sum(report.hidden.values())} hidden ({_counts(dict(report.hidden))})"
+    skipped = sum(1 for p in report.parts if p.touched and any(p.dropped.get(r) for r in REGION_REASONS))
+    if skipped:
+        tail += f"; {skipped} part{'s' if skipped > 1 else ''} skipped"
+    return f"{head}; {tail}"
+
+
 def render_explain(result: CheckResult) -> str:
-    """One line per region (``path:start-end name: verdict``), then the run's totals."""
+    """One line per region (``path:start-end name: verdict``), and under a function checked in parts one line per
+    part the change touched; then the run's totals."""
     lines = []
     for r in result.reports:
         cached = " [cache]" if r.from_cache else ""
         lines.append(f"{r.path}:{r.start}-{r.end} {r.name}: {verdict(r)}{cached}")
+        if r.checked and not r.failed:
+            lines.extend(f"  {p.path}:{p.start}-{p.end} {p.name} (part {i} of {len(r.parts)}): {verdict(p)}"
+                         for i, p in enumerate(r.parts, 1) if p.touched)
     unread = set(result.unread)
     lines.extend(f"{s.path}: not checked: {s.reason}" for s in result.skipped if s.path in unread)
     files = f"; {len(unread)} file{'s' if len(unread) != 1 else ''} not checked" if unread else ""

@@ -57,10 +57,22 @@ class RegionOutcome:
     hints: int = 0  # hints kept: the passed candidates, several latents giving the same code merged into one
     dropped: Counter[str] = field(default_factory=Counter)  # reason key -> count
     detail: str = ""  # one line for a region reason, e.g. "312 tokens, the model reads at most 256"
+    # A function too long for the model is checked in parts (parts.py): each part's own outcome, in line order.
+    # Then the counts above are the parts' counts together, and ``detail`` says the function was cut.
+    parts: list[RegionOutcome] = field(default_factory=list)
+    touched: bool = True  # a part: whether the change touches it (only touched parts are decoded)
 
     @property
     def span(self) -> LineRange:
         return (self.start, self.end)
+
+    def add_parts(self, parts: list[RegionOutcome]) -> None:
+        """Take the parts' outcomes as this function's: its counts are theirs together."""
+        self.parts = parts
+        for part in parts:
+            self.passed += part.passed
+            self.hints += part.hints
+            self.dropped.update(part.dropped)
 
     def drop(self, why: str, n: int = 1) -> None:
         self.dropped[reason_key(why)] += n

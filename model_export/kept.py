@@ -16,7 +16,9 @@ decanonicalised candidate as the replacement of the whole region). None of that 
   module level a public name it assigns or defines removed (importers break; adding one, such as
   ``input = sys.stdin.readline``, breaks nothing; loop variables are temporaries), or ``__all__`` changed. A
   module whose top-level code reads stdin or prints is a script: nobody imports its names, only ``__all__``
-  counts. Function regions keep their interface by another check.
+  counts. Function regions keep their interface by another check. A part of a long function (parts.py) binds
+  exactly the same of the names the rest of its function reads (``live``), no more, no fewer: what it binds is
+  what the code after it sees.
 """
 
 from __future__ import annotations
@@ -232,11 +234,14 @@ def _flat(body: list[ast.stmt]) -> list[ast.stmt]:
 
 
 # -- exports -----------------------------------------------------------------------------------------------------
-def changed_exports(before: ast.Module, after: ast.Module, level: str) -> list[str]:
-    """Names whose export the suggestion changes (see the module's docstring). ``level``: "class", "module", or
-    "script" (a module whose top-level code does I/O: nobody imports its names, only ``__all__`` counts)."""
+def changed_exports(before: ast.Module, after: ast.Module, level: str, live: frozenset[str] = frozenset()) -> list[str]:
+    """Names whose export the suggestion changes (see the module's docstring). ``level``: "class", "module",
+    "script" (a module whose top-level code does I/O: nobody imports its names, only ``__all__`` counts), or "part"
+    (a part of a function: the names of ``live`` it binds)."""
     if _all_value(before) != _all_value(after):
         return ["__all__"]
+    if level == "part":
+        return sorted((_bound_in_scope(before.body) ^ _bound_in_scope(after.body)) & live)
     if level == "class":
         return sorted(_bound(before.body, loops=True) ^ _bound(after.body, loops=True))
     if level == "module":
@@ -263,6 +268,32 @@ def _bound(body: list[ast.stmt], loops: bool = False) -> set[str]:
             out.update(n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name))
         for lst in (b for f in _BODIES for b in _stmt_lists(getattr(stmt, f, None))):
             out |= _bound(lst, loops)
+    return out
+
+
+def _bound_in_scope(body: list[ast.stmt]) -> set[str]:
+    """Every name the statements bind in their own scope: targets of any kind (loops, ``with``, ``except``,
+    walrus, ``match`` captures, ``del``), imports, defs and classes; not names bound inside a nested def, lambda,
+    class body or comprehension."""
+    out: set[str] = set()
+    todo: list[ast.AST] = list(body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            out.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            out.add(node.name)
+            todo.extend([*node.decorator_list, *getattr(node, "bases", []), *getattr(node, "keywords", [])])
+            if not isinstance(node, ast.ClassDef):
+                todo.extend([*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)])
+            continue
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            out.update((a.asname or a.name).partition(".")[0] for a in node.names if a.name != "*")
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            out.add(node.name)
+        elif isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            continue  # their own scope (a walrus inside binds outside, rare enough to leave)
+        todo.extend(ast.iter_child_nodes(node))
     return out
 
 

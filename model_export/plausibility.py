@@ -41,17 +41,19 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import textwrap
 import warnings
 from dataclasses import dataclass
 
 from speedhints.model_export.constants import runaway as runaway_constants
 from speedhints.model_export.flow import UnboundRead, unbound_reads
 from speedhints.model_export.kept import changed_exports, deleted_comments, deleted_docstrings, rewritten_constants
+from speedhints.model_export.regions import PartOf
 from speedhints.model_export.similarity import code_tokens, rouge_n
 from speedhints.model_export.source import parse_python, parse_quietly
 from speedhints.model_export.typecheck import type_errors
 
-RULES_VERSION = 8  # bump when the checks change: cached hints were filtered by the old ones
+RULES_VERSION = 9  # bump when the checks change: cached hints were filtered by the old ones
 # Every reason a candidate is not shown, by key, with what it means. The first six come from the runtime
 # (runtime.py: the precision gate, then ``_checked``) before these checks run; the rest from ``refusal`` below, in
 # the order it tries them.
@@ -66,7 +68,8 @@ REFUSAL_KEYS: dict[str, str] = {
     "nothing to speed up": "the region holds only imports, docstrings and pass",
     "a rewrite, not an edit": "too little of the input is left: another program, not an edit of this one",
     "changes the function's interface": "a different name, parameters or decorators, or code added around it",
-    "changes exports": "a module-level name removed, a class-level name added or removed, or __all__ changed",
+    "changes exports": "a module-level name removed, a class-level name added or removed, __all__ changed, or a "
+                       "part of a long function binding other names that the rest of the function reads",
     "new effect": "a kind of effect the input did not have (I/O, files, processes, dynamic code, exiting)",
     "undefined name": "it reads a name that some path has not bound (NameError or UnboundLocalError)",
     "runaway constant": "a literal expression past the size bounds (range(2 ** 50001), 'a' * 10 ** 12)",
@@ -88,26 +91,31 @@ EFFECT_ATTRS = {"stdin": "reads stdin", "stdout": "writes output", "stderr": "wr
 
 
 def refusal(original: str, suggestion: str, canonical_in: str, canonical_out: str, *,
-            region: str = "<module>") -> str | None:
+            region: str = "<module>", part: PartOf | None = None) -> str | None:
     """Why ``suggestion`` (user names, parses) must not be shown as an edit of ``original``; None if it may.
 
     ``region`` is the region's name (runtime regions: "<module>", a class name for class-level statements, the
-    function's name): it tells a class body from a module. The reason is ``"<key>"`` or ``"<key>: <detail>"``,
-    the key one of REFUSAL_KEYS."""
+    function's name): it tells a class body from a module. ``part`` is set for a run of statements cut out of a
+    long function (parts.py): it compiles inside a def (and a loop, where it lies in one), and it must bind the same
+    names that the rest of the function reads. The reason is ``"<key>"`` or ``"<key>: <detail>"``, the key one of
+    REFUSAL_KEYS."""
     try:
         # The region's tree is asked for once per candidate: remembered. A candidate is parsed once, quietly.
         before, after = parse_python(original), parse_quietly(suggestion)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return "does not parse"
     try:
-        return _refusal(original, suggestion, canonical_in, canonical_out, region, before, after)
+        return _refusal(original, suggestion, canonical_in, canonical_out, region, before, after, part)
     except RecursionError:  # the checks walk trees recursively; code this deep is not a hint anyone can read
         return "does not parse: nested too deeply to check"
 
 
 def _refusal(original: str, suggestion: str, canonical_in: str, canonical_out: str, region: str,
-             before: ast.Module, after: ast.Module) -> str | None:
-    why = _compile_error(original, suggestion, before, after)
+             before: ast.Module, after: ast.Module, part: PartOf | None = None) -> str | None:
+    if part is None:
+        why = _compile_error(original, suggestion, before, after)
+    else:  # ``return``, ``yield``, ``await``, ``break`` of a part compile where the part lives, not at module level
+        why = _compile_error(_in_def(original, before, part), _in_def(suggestion, after, part), before, after)
     if why is not None:
         return f"compile error: {why}"
     if not _has_work(before):
@@ -121,6 +129,10 @@ def _refusal(original: str, suggestion: str, canonical_in: str, canonical_out: s
             return "changes the function's interface"
         if _interface(functions[0]) != _interface(after.body[0]):
             return "changes the function's interface"
+    elif part is not None:
+        rebound = changed_exports(before, after, "part", part.live)
+        if rebound:
+            return f"changes exports: {rebound[0]} (the rest of the function reads it)"
     else:
         script = bool({"reads stdin", "writes output"} & _effects(before))
         level = "class" if region != "<module>" else "script" if script else "module"
@@ -143,7 +155,7 @@ def _refusal(original: str, suggestion: str, canonical_in: str, canonical_out: s
     impossible = _new(type_errors(after), facts.type_errors)
     if impossible:
         return f"type error: {impossible}"
-    constants = rewritten_constants(before, after, top_level=not is_function)
+    constants = rewritten_constants(before, after, top_level=not is_function and part is None)
     if constants:
         return f"rewrites a constant: {constants[0]}"
     docstrings = deleted_docstrings(before, after)
@@ -179,6 +191,18 @@ def _compile_error(original: str, suggestion: str, before: ast.Module, after: as
     if new_futures:
         return f"from __future__ import {sorted(new_futures)[0]} is not at the top of the file"
     return _compiles(suggestion)
+
+
+def _in_def(code: str, tree: ast.Module, part: PartOf) -> str:
+    """``code``, a part of a function, inside a def (async when its def is), inside a loop when the part lies in
+    one, inside an outer def binding its ``nonlocal`` names: where ``compile`` judges it as it would in the file."""
+    body = f"while True:\n{textwrap.indent(code, '    ')}" if part.in_loop else code
+    body = f"{'async ' if part.is_async else ''}def _speedhints_part():\n{textwrap.indent(body, '    ')}"
+    outer = sorted({n for node in ast.walk(tree) if isinstance(node, ast.Nonlocal) for n in node.names})
+    if outer:
+        bind = "".join(f"    {n} = None\n" for n in outer)
+        body = f"def _speedhints_outer():\n{bind}{textwrap.indent(body, '    ')}"
+    return body
 
 
 @functools.lru_cache(maxsize=64)

@@ -11,6 +11,9 @@ starts with that indentation; when one does not (a multi-line string or a contin
 its header's line) the region is rendered by libcst instead, which re-indents a block relative to itself and leaves
 string contents untouched. libcst costs a quarter of a second to import, a third of a commit hook's budget, so
 it is imported only for such files.
+
+A function too long for the model is cut into parts by parts.py: regions of the same kind (``cut_lines``), whose
+``part`` says where in the function they lie.
 """
 
 from __future__ import annotations
@@ -26,12 +29,30 @@ from speedhints.model_export.source import BadInput, parse_python, source_lines
 
 
 @dataclass(frozen=True)
+class PartOf:
+    """Where a part of a function's body (parts.py) lives: what a snippet cut out of a function needs to be judged
+    as code of that function rather than of a module (plausibility.py)."""
+
+    function: LineRange  # the whole function region's lines
+    is_async: bool  # the innermost enclosing def is ``async def`` (``await`` compiles)
+    in_loop: bool  # the part lies inside a loop of that def (``break``/``continue`` compile)
+    # Names the rest of the function (or the part's next loop iteration) reads: the part must bind exactly the same
+    # of them, as a module-level run must keep the names other modules import.
+    live: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class CodeRegion:
-    name: str  # "f", "Cls.meth", "<module>", "Cls"
+    name: str  # "f", "Cls.meth", "<module>", "Cls" (a part of a function: the function's name)
     start: int  # first line (first decorator), 1-based
     end: int  # last line, inclusive
     indent: str  # whitespace before the region's first line in the file
     code: str  # the region rendered at column 0 (what gets canonicalised)
+    part: PartOf | None = None  # set when the region is a run of statements cut out of a too-long function
+
+    @property
+    def span(self) -> LineRange:
+        return (self.start, self.end)
 
     def overlaps(self, ranges: Sequence[LineRange]) -> bool:
         return any(a <= self.end and b >= self.start for a, b in ranges)
@@ -51,12 +72,12 @@ def _regions(source: str) -> tuple[CodeRegion, ...]:
     lines = source_lines(source)
     try:
         return tuple(_walk_ast(tree.body, "", "<module>", lines))
-    except _NeedsLibcst:
+    except NotLineWise:
         return _regions_libcst(source, lines)
 
 
-class _NeedsLibcst(Exception):
-    """A region whose lines cannot simply be cut and dedented."""
+class NotLineWise(Exception):
+    """A region whose lines cannot simply be cut and dedented (a line further left than its first one)."""
 
 
 def _walk_ast(body: Sequence[ast.stmt], prefix: str, run_name: str, lines: list[str]) -> Iterator[CodeRegion]:
@@ -64,7 +85,7 @@ def _walk_ast(body: Sequence[ast.stmt], prefix: str, run_name: str, lines: list[
 
     def flush() -> Iterator[CodeRegion]:
         if run:
-            yield _cut(run_name, run[0].lineno, run[0].col_offset, _end(run[-1]), lines)
+            yield cut_lines(run_name, run[0].lineno, run[0].col_offset, _end(run[-1]), lines)
             run.clear()
 
     for node in body:
@@ -72,7 +93,7 @@ def _walk_ast(body: Sequence[ast.stmt], prefix: str, run_name: str, lines: list[
             yield from flush()
             first = min([node, *node.decorator_list], key=lambda n: (n.lineno, n.col_offset))
             col = first.col_offset - 1 if first is not node else node.col_offset  # "@" precedes a decorator
-            yield _cut(prefix + node.name, first.lineno, col, _end(node), lines)
+            yield cut_lines(prefix + node.name, first.lineno, col, _end(node), lines)
         elif isinstance(node, ast.ClassDef):
             yield from flush()
             yield from _walk_ast(node.body, f"{prefix}{node.name}.", prefix + node.name, lines)
@@ -85,10 +106,10 @@ def _end(node: ast.stmt) -> int:
     return node.end_lineno if node.end_lineno is not None else node.lineno
 
 
-def _cut(name: str, start: int, col: int, end: int, lines: list[str]) -> CodeRegion:
+def cut_lines(name: str, start: int, col: int, end: int, lines: list[str]) -> CodeRegion:
     indent = _indent(lines, start)
     if col != len(indent):  # the region does not begin its line (e.g. "class A: x = 1")
-        raise _NeedsLibcst
+        raise NotLineWise
     out = []
     for line in lines[start - 1 : end]:
         if not line.strip():
@@ -96,7 +117,7 @@ def _cut(name: str, start: int, col: int, end: int, lines: list[str]) -> CodeReg
         elif line.startswith(indent):
             out.append(line[len(indent) :])
         else:
-            raise _NeedsLibcst
+            raise NotLineWise
     code = "".join(out)
     return CodeRegion(name, start, end, indent, code if code.endswith("\n") else code + "\n")
 

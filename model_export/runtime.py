@@ -1,7 +1,8 @@
 """The onnxruntime Suggester: (path, source, changed lines) -> ranked, checked hints in the user's own names.
 
-Per call: find the touched functions / top-level blocks, canonicalise each, rank the K latents with the prior,
-decode the top-k latents of every region in batches of regions of similar length (KV-cached greedy; copy-draft
+Per call: find the touched functions / top-level blocks, canonicalise each (a function too long for the model is
+cut into parts that fit, and the parts the change touches take its place: parts.py), rank the K latents with the
+prior, decode the top-k latents of every region in batches of regions of similar length (KV-cached greedy; copy-draft
 speculative on request, with the same output), map each candidate back to the user's names, and keep only
 candidates that parse, change more than names or layout, and pass the static checks of plausibility.py.
 An edit model (``spec.output == "edit"``) reads the marked input and writes a script; its hunks are laid on the
@@ -13,6 +14,7 @@ No torch: this is what the hook and the bot run.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import time
 from collections import Counter
@@ -49,8 +51,9 @@ from speedhints.model_export.canonical import (
 from speedhints.model_export.edit_describe import describe_edit
 from speedhints.model_export.editscript import Script, ScriptCodec, ScriptError, split_lines
 from speedhints.model_export.editscript import apply as apply_script
-from speedhints.model_export.hints import Hint, LineRange
+from speedhints.model_export.hints import Hint, LineRange, Overlaps
 from speedhints.model_export.onnx_decoding import DecodeStats, Seq2SeqRunner, default_providers, make_session
+from speedhints.model_export.parts import cut_function
 from speedhints.model_export.plausibility import refusal
 from speedhints.model_export.prefix_check import cannot_parse_whatever_follows
 from speedhints.model_export.regions import CodeRegion, source_lines, touched_regions
@@ -154,25 +157,24 @@ class OnnxSuggester:
         ``progress(n)`` is called as each batch of n regions is done.
         """
         out = SuggestReport()
-        prepared: list[tuple[CodeRegion, Canonical, list[int]]] = []
+        prepared: list[Prepared] = []
+        measure = _Measure(self)
+        cut: list[RegionOutcome] = []  # functions too long as a whole, checked in parts
         for region in touched_regions(source, changed):
-            outcome = out.regions.setdefault((region.start, region.end), RegionOutcome(region.name, region.start,
-                                                                                       region.end))
+            outcome = out.regions.setdefault(region.span, _outcome(region))
             if deadline is not None and clock() >= deadline:
                 outcome.drop(TIME_BUDGET)
                 continue
-            try:
-                canonical = canonicalize(region.code)
-            except CanonicalError as exc:
-                outcome.drop(NOT_CANONICAL)  # e.g. a region that only parses in context; nothing to suggest
-                outcome.detail = str(exc)
+            got = measure(region.code)
+            if isinstance(got, tuple):
+                prepared.append((region, *got))
                 continue
-            ids = self.source_ids(canonical.code)
-            if ids is None:  # longer than the model ever saw: no hint rather than a cut one
-                outcome.drop(TOO_LONG)
-                outcome.detail = self._too_long(canonical.code)
+            if got.reason == TOO_LONG and self._cut(source, region, outcome, got.detail, measure, Overlaps(changed),
+                                                    out, prepared):
+                cut.append(outcome)
                 continue
-            prepared.append((region, canonical, ids))
+            outcome.drop(got.reason)  # longer than the model ever saw: no hint rather than a cut one; or a region
+            outcome.detail = got.detail  # that only parses in context: nothing to suggest
         if prepared:
             # Each batch is checked as soon as it is decoded, so the deadline before the next batch counts the
             # checks too. Hints merge only within a region, and a region never spans two batches.
@@ -181,8 +183,39 @@ class OnnxSuggester:
 
             self._decode(prepared, top_k, out.regions, deadline, clock, progress, check)
             out.hints.sort(key=lambda h: (-h.score, h.start_line, h.latent))
+        for outcome in cut:  # each part was accounted for under its own lines: now under its function's
+            outcome.add_parts([out.regions.pop(part.span, part) for part in outcome.parts])
         self.last_dropped = out.dropped()  # this call's drops, all regions together
         return out
+
+    def _cut(self, source: str, region: CodeRegion, outcome: RegionOutcome, why: str, measure: _Measure,
+             touched: Overlaps, out: SuggestReport, prepared: list[Prepared]) -> bool:
+        """Cut a function too long for the model into parts that fit (parts.py); prepare the parts the change
+        touches (all of them when it touches none: a changed header or comment between parts), and account for
+        each part under its own lines until the decoding is done. False for a region that is not a function (a
+        long run of module-level statements stays too long)."""
+        pieces = cut_function(source, region, measure)
+        if not pieces:
+            return False
+        n = len(pieces)
+        outcome.detail = f"too long for the model as a whole ({why}); checked as {n} part{'s' if n != 1 else ''}"
+        hit = [touched(p.region.start, p.region.end) for p in pieces]
+        if not any(hit):  # the change is on a header or between parts: nothing tells which part it affects
+            hit = [True] * n
+        for piece, is_hit in zip(pieces, hit, strict=True):
+            part = piece.region
+            po = RegionOutcome(part.name, part.start, part.end, touched=is_hit)
+            outcome.parts.append(po)
+            if not po.touched:
+                continue
+            got = measure(part.code) if piece.cut else _Unreadable(NOT_CANONICAL, NOT_CUT)
+            if isinstance(got, tuple):
+                out.regions[part.span] = po
+                prepared.append((part, *got))
+            else:
+                po.drop(got.reason)
+                po.detail = got.detail
+        return True
 
     def source_ids(self, code: str) -> list[int] | None:
         """What the encoder reads for canonical ``code`` (an edit model: the marked input), EOS included; None when
@@ -379,6 +412,56 @@ class OnnxSuggester:
         return sorted(best.values(), key=lambda h: (-h.score, h.start_line, h.latent))
 
 
+# A statement of a long function whose lines cannot be cut at one indentation: a part the model is not asked about.
+NOT_CUT = "its lines are not all indented as its first one (a string or continuation line further left)"
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """Why the model cannot read some code: a region reason (accounting.py) and its one-line detail."""
+
+    reason: str
+    detail: str
+
+
+class _Measure:
+    """Canonical form and token ids of a region's code, or why the model cannot read it; remembered for one call,
+    since cutting a long function asks about the same runs more than once."""
+
+    def __init__(self, suggester: OnnxSuggester) -> None:
+        self.suggester = suggester
+        self.known: dict[str, tuple[Canonical, list[int]] | _Unreadable] = {}
+
+    def __call__(self, code: str) -> tuple[Canonical, list[int]] | _Unreadable:
+        if code not in self.known:
+            self.known[code] = self._measure(code)
+        return self.known[code]
+
+    def fits(self, code: str) -> bool:
+        return isinstance(self(code), tuple)
+
+    def share(self, code: str) -> float:
+        """The larger of the shares of the model's lines and tokens ``code`` takes; more than 1 when it does not
+        fit (parts.Reach)."""
+        got = self(code)
+        if not isinstance(got, tuple):
+            return math.inf
+        canonical, ids = got
+        spec, codec = self.suggester.spec, self.suggester.codec
+        lines = len(split_lines(canonical.code)) / codec.max_lines if codec is not None else 0.0
+        return float(max(lines, (len(ids) - 1) / (spec.max_len - 1)))  # EOS aside: max_len - 1 tokens fit
+
+    def _measure(self, code: str) -> tuple[Canonical, list[int]] | _Unreadable:
+        try:
+            canonical = canonicalize(code)
+        except CanonicalError as exc:
+            return _Unreadable(NOT_CANONICAL, str(exc))  # e.g. a region that only parses in context
+        ids = self.suggester.source_ids(canonical.code)
+        if ids is None:
+            return _Unreadable(TOO_LONG, self.suggester._too_long(canonical.code))
+        return canonical, ids
+
+
 def _outcome(region: CodeRegion) -> RegionOutcome:
     return RegionOutcome(region.name, region.start, region.end)
 
@@ -422,7 +505,7 @@ def _checked(c: Candidate, avoid: set[str] | frozenset[str],
             return None, ONLY_NAMES
     except CanonicalError:
         return None, DOES_NOT_PARSE
-    why = refusal(c.region.code, restored, c.canonical.code, c.output, region=c.region.name)
+    why = refusal(c.region.code, restored, c.canonical.code, c.output, region=c.region.name, part=c.region.part)
     if why is not None:
         return None, why
     return reindent(restored, c.region.indent), ""

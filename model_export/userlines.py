@@ -350,5 +350,5 @@ def edit_suggestion(region: CodeRegion, canonical: Canonical, output: str, avoid
         laid, col0 = place(region, canonical.code, out, restored, file_lines)
     except NotOnLines:
         return None, NOT_ON_LINES
-    why = refusal(region.code, col0, canonical.code, out, region=region.name)
+    why = refusal(region.code, col0, canonical.code, out, region=region.name, part=region.part)
     return (None, why) if why is not None else (laid, "")

@@ -283,10 +283,10 @@ def test_fast_regions_equal_libcst_regions(src: str) -> None:
         assert canonicalize(a.code).code == canonicalize(b.code).code  # the model sees the same program
     import ast
 
-    from speedhints.model_export.regions import _NeedsLibcst, _walk_ast
+    from speedhints.model_export.regions import NotLineWise, _walk_ast
 
     if src in NEEDS_LIBCST:
-        with pytest.raises(_NeedsLibcst):  # the fast path declines, so libcst rendered these
+        with pytest.raises(NotLineWise):  # the fast path declines, so libcst rendered these
             list(_walk_ast(ast.parse(src).body, "", "<module>", source_lines(src)))
         assert [r.code for r in fast] == [r.code for r in slow]
     else:

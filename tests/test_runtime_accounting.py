@@ -37,8 +37,15 @@ def runtime() -> OnnxSuggester:
     return load_runtime(tiny_bundle(), RuntimeConfig(min_precision=0.0))  # the tiny model is unmeasured
 
 
+def long_run(runtime: OnnxSuggester) -> str:
+    """Module-level statements whose canonical form has more tokens than the model reads (a function this long is
+    checked in parts: tests/test_parts.py; a run of module-level statements is not cut)."""
+    body = "".join(f"total = total + values[{i}] * {i + 1}\n" for i in range(runtime.spec.max_len // 4))
+    return "values = list(range(100))\ntotal = 0\n" + body
+
+
 def long_function(runtime: OnnxSuggester) -> str:
-    """A function whose canonical form has more tokens than the model reads."""
+    """A function whose canonical form has more tokens than the model reads: checked in parts."""
     body = "".join(f"    total = total + values[{i}] * {i + 1}\n" for i in range(runtime.spec.max_len // 4))
     return "def summed(values):\n    total = 0\n" + body + "    return total\n"
 
@@ -67,10 +74,10 @@ def test_every_asked_latent_is_kept_or_counted(runtime: OnnxSuggester) -> None:
 
 
 def test_a_region_too_long_for_the_model_is_counted_and_the_others_still_answered(runtime: OnnxSuggester) -> None:
-    source = SLOW + "\n\n" + long_function(runtime)
+    source = SLOW + "\n\n" + long_run(runtime)
     report = runtime.report("m.py", source, [(1, len(source.splitlines()))], top_k=4)
     short, long = sorted(report.regions.values(), key=lambda o: o.start)
-    assert long.name == "summed" and dict(long.dropped) == {TOO_LONG: 1} and long.passed == 0
+    assert long.name == "<module>" and dict(long.dropped) == {TOO_LONG: 1} and long.passed == 0 and not long.parts
     assert long.detail.endswith(f"tokens, the model reads at most {runtime.spec.max_len}")
     assert accounted(short) == 4
     assert runtime.last_dropped == short.dropped + long.dropped  # the whole call, not its last region
@@ -153,7 +160,7 @@ def test_when_the_gate_refuses_every_latent_the_prior_is_skipped_with_the_same_o
 
     bundle = load_bundle(tiny_bundle())
     short, full = Closed(bundle), ClosedTheLongWay(bundle)
-    source = USER + "\n\n" + SLOW.replace("keep", "keep2") + "\n\n" + TOTAL + "\n\n" + long_function(runtime)
+    source = USER + "\n\n" + SLOW.replace("keep", "keep2") + "\n\n" + TOTAL + "\n\n" + long_run(runtime)
     for top_k in (1, 4):
         a, b = (m.report("m.py", source, [(1, 10_000)], top_k=top_k) for m in (short, full))
         assert a.hints == b.hints == []
@@ -176,13 +183,21 @@ def test_the_hooks_json_totals_the_real_runtimes_drops(
     payload = json.loads(capsys.readouterr().out)
     explain = {e["function"]: e for e in payload["explain"]}
     assert set(explain) == {"<module>", "keep_known", "summed"}
-    assert explain["summed"]["dropped"] == {TOO_LONG: 1}
-    assert explain["summed"]["verdict"].startswith("nothing shown: too long for the model (")
-    assert explain["summed"]["verdict"].endswith(f"tokens, the model reads at most {runtime.spec.max_len})")
+    # Too long as a whole, so checked in parts; each part's latents are counted, under the part and the function.
+    summed = explain["summed"]
+    assert TOO_LONG not in summed["dropped"] and len(summed["parts"]) >= 2
+    assert summed["verdict"].startswith("too long for the model as a whole (")
+    assert f"tokens, the model reads at most {runtime.spec.max_len}); checked as {len(summed['parts'])} parts; " \
+        in summed["verdict"]
+    parts: Counter[str] = Counter()
+    for part in summed["parts"]:
+        parts.update(part["dropped"])
+        assert part["touched"] and sum(part["dropped"].values()) + part["shown"] >= 1
+    assert dropped_json(parts) == summed["dropped"]
     totals: Counter[str] = Counter()
     for e in payload["explain"]:
         totals.update(e["dropped"])
-    assert payload["dropped"] == dropped_json(totals) and payload["dropped"][TOO_LONG] == 1
+    assert payload["dropped"] == dropped_json(totals) and TOO_LONG not in payload["dropped"]
     # keep_known's 4 latents: each either shown (merged duplicates aside) or counted.
     assert sum(explain["keep_known"]["dropped"].values()) + explain["keep_known"]["shown"] <= 4
     assert sum(explain["keep_known"]["dropped"].values()) >= 1
