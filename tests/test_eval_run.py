@@ -176,3 +176,19 @@ def test_candidate_cache_survives_a_cut_line_and_a_changed_model(tmp_path: Path)
     again.put("p/3", Candidates(("c",)))
     assert set(CandidateCache(path, "fp1").entries) == {"p/1", "p/2", "p/3"}  # the append follows good lines
     assert CandidateCache(path, "fp2").entries == {}  # other weights or settings: nothing reused
+
+
+def test_execution_regenerates_scaled_inputs_when_an_expected_output_is_missing(tmp_path: Path) -> None:
+    """`data synth` leaves scaled inputs without their .out files under work/scaled: the evaluation must not take
+    such a folder for a complete one (it would fail on the first missing output instead of regenerating)."""
+    from speedhints.training.evaluation.cli import _have_scaled
+
+    table = tmp_path / "scaled_inputs.tsv"
+    table.write_text("problem\tname\tinput_sha256\n1_A\tbig-0\t" + "0" * 64 + "\n")
+    scaled = tmp_path / "scaled"
+    assert not _have_scaled(table, scaled, {"1_A"})  # nothing there
+    (scaled / "1_A").mkdir(parents=True)
+    (scaled / "1_A" / "big-0.in").write_text("1\n")
+    assert not _have_scaled(table, scaled, {"1_A"})  # the input without its expected output
+    (scaled / "1_A" / "big-0.out").write_text("1\n")
+    assert _have_scaled(table, scaled, {"1_A"})

@@ -29,6 +29,7 @@ from speedhints.training.data.pessimize import Family
 from speedhints.training.data.runcache import RunCache
 from speedhints.training.data.synth_table import read_pairs
 from speedhints.training.data.synth_variants import canonical_code, changed_lines, code_sha, pair_keys
+from speedhints.training.evaluation.inputs import read_inputs
 
 N = 1_000_000
 
@@ -260,7 +261,9 @@ def test_from_table_rebuilds_both_sides_and_checks_the_variant(synthesized: tupl
         mp.setattr(synth, "FAMILIES", [*TOY, LATE])
         assert main(rebuild) == 0
         pairs = read_pairs(tmp / "synth_pairs.tsv")
-        records = [json.loads(x) for f in sorted((out / "pairs").rglob("*.jsonl")) for x in f.read_text().splitlines()]
+        folders = {"synth": ("train", "valid"), "synth_test": ("test",)}  # the pairs; refs and train beside them
+        records = [json.loads(x) for f in sorted((out / "pairs").rglob("*.jsonl"))
+                   if f.stem in folders[f.parent.name] for x in f.read_text().splitlines()]  # fmt: skip
         assert len(records) == len(pairs)
 
         def problems(path: Path) -> set[str]:
@@ -274,6 +277,20 @@ def test_from_table_rebuilds_both_sides_and_checks_the_variant(synthesized: tupl
             r = by_id[(p.problem, f"{p.solution}:{p.families}:{p.variant}")]
             assert r["fast"] == canonical_code(converted[(p.problem, p.solution)])
             assert changed_lines(r["slow"], r["fast"]) == p.changed_lines >= 1
+
+        # synth_test is a complete evaluation split: each input's R(x) is the original it was made from, with the
+        # table's times, and retrieval searches the synthetic training pairs
+        test_dir = out / "pairs" / "synth_test"
+        xs, empty = read_inputs(test_dir / "refs.jsonl", threshold=0.0, min_speedup=1.2, min_ref_ms=0.0)
+        tested = [p for p in pairs if p.split == "synth_test"]
+        assert empty == 0 and len(xs) == len(tested) >= 1
+        for x in xs:
+            r = by_id[(x.problem, x.id)]
+            (ref,) = x.refs
+            assert x.code == r["slow"] and ref.code == r["fast"] and ref.id == r["fast_id"] and 0 < ref.rouge8 < 1
+            p = next(p for p in tested if f"{p.solution}:{p.families}:{p.variant}" == x.id)
+            assert (x.ms, ref.ms) == (p.slow_ms, p.fast_ms)
+        assert (test_dir / "train.jsonl").read_text() == (out / "pairs" / "synth" / "train.jsonl").read_text()
 
         # a table whose variant sha no longer matches what the family makes: a clear line, exit 1
         bad = tmp / "bad.tsv"

@@ -220,7 +220,10 @@ def rebuild_from_table(
 ) -> dict[str, int]:
     """Every pair's code, both sides, from the corpus and the table: convert the original (checked against
     ``code_sha``), remake the variant (checked against ``variant_sha``), write canonical pairs as JSON lines to
-    OUT/synth/{train,valid}.jsonl and OUT/synth_test/test.jsonl. Runs nothing."""
+    OUT/synth/{train,valid}.jsonl and OUT/synth_test/test.jsonl, and OUT/synth_test/refs.jsonl and train.jsonl (the
+    synthetic training pairs, for the retrieval baseline) so that ``speedhints eval --split synth_test=OUT/synth_test``
+    scores models on them (Table 1 and execution). Runs
+    nothing."""
     pairs = read_pairs(table)
     fams = family_map(families)
     wanted: dict[tuple[str, str], list[SynthPair]] = defaultdict(list)
@@ -236,17 +239,33 @@ def rebuild_from_table(
                 counts["failed"] += 1
                 continue
             files[split_folder(p.split)].append(json.dumps(line))
+            if p.split == "synth_test":
+                files[("synth_test", "refs")].append(json.dumps(_reference(p, line)))
             counts["pairs"] += 1
     for rest in wanted.values():
         for p in rest:
             echo(f"from-table {p.problem}/{p.solution}: not in the data set")
             counts["failed"] += 1
+    if files.get(("synth_test", "test")):  # a complete split for the evaluation: its retrieval baseline searches
+        files[("synth_test", "train")] = list(files.get(("synth", "train"), []))  # the synthetic training pairs
     for (scheme, split), lines in sorted(files.items()):
         folder = out / scheme
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{split}.jsonl").write_text("".join(x + "\n" for x in lines), encoding="utf-8")
         counts[f"{scheme}/{split}"] = len(lines)
     return counts
+
+
+def _reference(p: SynthPair, line: dict[str, object]) -> dict[str, object]:
+    """The evaluation's record of a synth_test input (training/evaluation/inputs.py, the format of
+    ``data splits``' refs.jsonl): x is the pessimized variant, and its reference set R(x) is the one program known
+    to be its faster equivalent, the real solution it was made from, with both measured times."""
+    from speedhints.training.data.similarity import code_tokens, rouge_n
+
+    slow, fast = str(line["slow"]), str(line["fast"])
+    return {"problem": p.problem, "id": line["slow_id"], "code": slow, "ms": p.slow_ms,
+            "refs": [{"id": p.solution, "code": fast, "ms": p.fast_ms,
+                      "rouge8": rouge_n(code_tokens(slow), code_tokens(fast))}]}  # fmt: skip
 
 
 def converted_solutions(data: Path, wanted: set[tuple[str, str]]) -> Iterator[tuple[tuple[str, str], str | None]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -303,18 +304,46 @@ def _executor_factory(stack: contextlib.ExitStack, data: Path, work: Path, worke
         keys = {(x.problem, x.id) for x in xs}
         converted = [c for c in load_converted(work) if c.problem in problems]
         originals = {(c.problem, c.id): c.code for c in converted if (c.problem, c.id) in keys and c.code}
+        made = _synth_variants(keys - set(originals), converted)  # synth_test inputs: remade, not in the corpus
+        originals.update(made)
         file_io = file_io_problems(converted)
         table, scaled = DEFAULT_INPUTS_TABLE, work / "scaled"
-        if not all((scaled / p).is_dir() for p in problems):
+        if not _have_scaled(table, scaled, problems):
             # No full `data scale` output here (a fresh clone): regenerate just these problems' scaled inputs and
             # their expected outputs under WORK/precision, as `speedhints precision` and `eval --bundle` do.
             settings = PrecisionSettings(data=data, work=work / "precision", workers=workers)
             prepare(settings, problems, lambda m: click.echo(m, err=True))
             table, scaled = settings.work / "scaled_inputs.tsv", settings.work / "scaled"
         problem_data = load_problem_data(data, table, scaled, problems, file_io)
-        return Executor(cache, sandbox, problem_data, originals, load_mappings(work / "canonical.jsonl", keys))
+        mappings = load_mappings(work / "canonical.jsonl", keys)
+        from speedhints.model_export.canonical import canonicalize
+
+        for key, code in made.items():  # a remade variant's names, as `data synth --from-table` canonicalised it
+            mappings[key] = canonicalize(code)
+        return Executor(cache, sandbox, problem_data, originals, mappings)
 
     return factory
+
+
+def _have_scaled(table: Path, scaled: Path, problems: set[str]) -> bool:
+    """Whether every scaled input of these problems and its expected output are on disk under ``scaled`` (`data
+    synth` leaves inputs without outputs there: those do not count)."""
+    from speedhints.training.data.measure import read_scaled_inputs
+
+    if not all((scaled / p).is_dir() for p in problems):
+        return False
+    listed = read_scaled_inputs(table, scaled)
+    return all(inp.path.is_file() and inp.path.with_suffix(".out").is_file()  # the expected output too
+               for p in problems for inp in listed.get(p, []))
+
+
+def _synth_variants(keys: set[tuple[str, str]], converted: Sequence[Any]) -> dict[tuple[str, str], str]:
+    """The sources of synth_test inputs among ``keys`` (ids ``solution:families:n``), remade from their converted
+    originals and checked against the committed table's sha256s (test_sets.synth_sources)."""
+    from speedhints.training.evaluation.test_sets import synth_sources, synth_test_rows
+
+    rows = [r for r in synth_test_rows() if r.key in keys] if keys else []
+    return synth_sources(rows)(converted) if rows else {}
 
 
 def main(argv: list[str] | None = None) -> int:
