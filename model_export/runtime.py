@@ -217,6 +217,23 @@ class OnnxSuggester:
                 po.detail = got.detail
         return True
 
+    def readable(self, source: str) -> list[Prepared]:
+        """Every region of ``source`` the model reads, as ``report`` would prepare them for a change touching the
+        whole file: the regions that fit, and the parts of each function too long as a whole. What the precision
+        measurement and the evaluation decode, so that what they count is what the hook can show."""
+        measure = _Measure(self)
+        prepared: list[Prepared] = []
+        for region in touched_regions(source, None):
+            got = measure(region.code)
+            if isinstance(got, tuple):
+                prepared.append((region, *got))
+            elif got.reason == TOO_LONG:
+                for piece in cut_function(source, region, measure) or ():
+                    part = measure(piece.region.code) if piece.cut else None
+                    if isinstance(part, tuple):
+                        prepared.append((piece.region, *part))
+        return prepared
+
     def source_ids(self, code: str) -> list[int] | None:
         """What the encoder reads for canonical ``code`` (an edit model: the marked input), EOS included; None when
         it is longer than the model ever saw (or has more lines than line tokens): no hint rather than a cut one."""

@@ -384,3 +384,14 @@ def test_a_staged_change_decodes_only_its_part_and_the_cache_answers_only_what_i
     assert scripted.decoded == [] and out.splitlines()[0].endswith("nothing shown [cache]")
     rc, out, _ = run_check(capsys, "--all", "--explain", "--min-precision", "0", "app/m.py")
     assert sorted(scripted.decoded) == [(1, 1), (5, 43), (44, 57), (59, 59)] and "1 hint shown" in out
+
+
+def test_the_precision_measurement_reads_a_long_function_in_the_parts_the_hook_decodes(scripted: Scripted) -> None:
+    from speedhints.training.evaluation.precision import candidates_of, prepared_regions
+
+    prepared = prepared_regions(scripted, LONG)
+    assert [region.span for region, _, _ in prepared] == [(1, 1), (5, 43), (44, 57), (59, 59)]  # as the hook
+    assert all(region.part is not None for region, _, _ in prepared[1:])
+    shown = [(c.region.span, program) for c, program, _ in candidates_of(scripted, LONG) if program is not None]
+    assert len(shown) == 1 and shown[0][0] == (44, 57)  # the one hint the hook shows, judged on the whole program
+    assert shown[0][1] == LONG.replace(SLOW_LINE, FAST_LINE)

@@ -134,20 +134,9 @@ def splice(source_lines: Sequence[str], start: int, end: int, replacement: str) 
 
 def prepared_regions(suggester: Any, source: str) -> list[tuple[Any, Any, Any]]:
     """(region, canonical form, token ids) of every region of ``source`` the model can read: what the runtime
-    decodes, before its gate (regions that do not canonicalise or are too long are left out, as the runtime does)."""
-    from speedhints.model_export.canonical import CanonicalError, canonicalize
-    from speedhints.model_export.regions import touched_regions
-
-    prepared = []
-    for region in touched_regions(source, None):
-        try:
-            canonical = canonicalize(region.code)
-        except CanonicalError:
-            continue
-        ids = suggester.source_ids(canonical.code)
-        if ids is not None:
-            prepared.append((region, canonical, ids))
-    return prepared
+    decodes, before its gate (regions that do not canonicalise are left out, and a function too long as a whole is
+    read in parts, as the runtime does: ``OnnxSuggester.readable``)."""
+    return list(suggester.readable(source))
 
 
 def candidates_of(suggester: Any, source: str, with_rank: bool = False) -> list[Any]:
