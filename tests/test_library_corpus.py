@@ -59,21 +59,23 @@ def test_squares():
 """
 
 
-def _sdist(tmp_path: Path) -> tuple[Path, Path]:
-    """work/library/sdist/tinypkg-1.0.tar.gz and a pins table naming it; returns (work, pins)."""
-    src = tmp_path / "build" / "tinypkg-1.0"
-    (src / "tinypkg").mkdir(parents=True)
-    (src / "tests").mkdir()
-    (src / "PKG-INFO").write_text("Metadata-Version: 2.4\nName: tinypkg\nVersion: 1.0\nLicense-Expression: MIT\n")
-    (src / "tinypkg" / "__init__.py").write_text("")
-    (src / "tinypkg" / "core.py").write_text(CORE)
-    (src / "tests" / "test_core.py").write_text(TEST_CORE)
+def _sdist(tmp_path: Path, names: tuple[str, ...] = ("tinypkg",)) -> tuple[Path, Path]:
+    """work/library/sdist/NAME-1.0.tar.gz for each name (the same tiny package under that name) and a pins table
+    naming them; returns (work, pins)."""
     work = tmp_path / "work"
     (work / "library" / "sdist").mkdir(parents=True)
-    with tarfile.open(work / "library" / "sdist" / "tinypkg-1.0.tar.gz", "w:gz") as tf:
-        tf.add(src, arcname="tinypkg-1.0")
     pins = tmp_path / "pins.tsv"
-    pins.write_text("name\tversion\tsplit\ntinypkg\t1.0\theldout\n")
+    pins.write_text("name\tversion\tsplit\n" + "".join(f"{name}\t1.0\theldout\n" for name in names))
+    for name in names:
+        src = tmp_path / "build" / f"{name}-1.0"
+        (src / name).mkdir(parents=True)
+        (src / "tests").mkdir()
+        (src / "PKG-INFO").write_text(f"Metadata-Version: 2.4\nName: {name}\nVersion: 1.0\nLicense-Expression: MIT\n")
+        (src / name / "__init__.py").write_text("")
+        (src / name / "core.py").write_text(CORE)
+        (src / "tests" / "test_core.py").write_text(TEST_CORE.replace("tinypkg", name))
+        with tarfile.open(work / "library" / "sdist" / f"{name}-1.0.tar.gz", "w:gz") as tf:
+            tf.add(src, arcname=f"{name}-1.0")
     return work, pins
 
 
@@ -190,3 +192,17 @@ def test_a_change_in_a_second_definition_of_a_name_is_dropped_not_paired_with_th
     count = FamilyCount()
     assert function_variants(source, family("comprehension_loop"), count=count) == []
     assert count.dropped == {"changes a redefined unit": 1}
+
+
+def test_a_rerun_of_several_packages_runs_none_of_the_variants_any_of_them_ran(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each package's variants are checked against its own ledger rows (a stream once checked every package
+    against the last package's rows, so a restarted job re-ran everything but the last package's variants)."""
+    work, pins = _sdist(tmp_path, ("tinypkg", "otherpkg"))
+    args = ["data", "library", "pairs", "--pins", str(pins), "--work", str(work), "--out", str(tmp_path / "p.tsv"),
+            "--stats-out", str(tmp_path / "s.json"), "--family", "comprehension_loop"]  # fmt: skip
+    assert main(args) == 0
+    assert "variants run: 4 (kept 2, unreached 2)" in capsys.readouterr().out
+    assert main(args) == 0
+    assert "variants run: 0 (nothing to run)" in capsys.readouterr().out

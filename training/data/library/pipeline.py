@@ -225,6 +225,13 @@ def run_candidate(
     return status, files, run.seconds, run.tail
 
 
+def not_done(gen: Iterator[Candidate], done: set[tuple[str, str, str, str]]) -> Iterator[Candidate]:
+    """The candidates whose variant the ledger has no row for. A function, not a generator expression in
+    ``run_job``'s loop: there ``done`` would be looked up when the stream is consumed, after the loop, so every
+    package but the last was filtered by the last one's rows and re-ran everything it had run before."""
+    return (c for c in gen if (c.module, c.variant.qualname, c.variant.family, c.variant.sha) not in done)
+
+
 def run_job(
     packages: Sequence[Unpacked],
     families: Sequence[Family],
@@ -248,9 +255,8 @@ def run_job(
             log(f"skip {err}")
             continue
         log(f"{package.pin.name} {package.pin.version}: {len(tests)} test files import it")
-        done = ledger.done(package.pin.name, package.pin.version)
         gen = candidates(package, copy_import, tests, families, ledger, cfg)
-        todo = (c for c in gen if (c.module, c.variant.qualname, c.variant.family, c.variant.sha) not in done)
+        todo = not_done(gen, ledger.done(package.pin.name, package.pin.version))
         streams.append((copy_root, copy_import, Baseline(package, copy_root, copy_import, ledger, cfg, log), todo))
     tally: dict[str, int] = {}
     last = time.monotonic()
