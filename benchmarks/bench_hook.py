@@ -65,7 +65,7 @@ if sys.argv[1] == "rule":
     from test_hook_doubles import RuleSuggester as make
 else:
     make = NullSuggester
-suggester.load_suggester = lambda bundle_path: suggester.LoadedSuggester(sys.argv[1], make)
+suggester.load_suggester = lambda bundle_path, **_: suggester.LoadedSuggester(sys.argv[1], make)
 from speedhints.cli import main
 raise SystemExit(main(sys.argv[2:]))
 """
