@@ -226,6 +226,7 @@ def heldout_command(pins_path: Path | None, work: Path, only: tuple[str, ...], p
         click.echo(f"{pair.package} {pair.module}:{pair.function} {pair.family}: {record['status']}")
         records.append(record)
     summary = summarize(records, list(settings))
+
     def shown(path: Path) -> str:  # relative to the current directory where possible: the report is committed
         try:
             return str(path.resolve().relative_to(Path.cwd()))
@@ -245,4 +246,35 @@ def heldout_command(pins_path: Path | None, work: Path, only: tuple[str, ...], p
         manifest = read_manifest(bundle)
         write_evaluation(bundle, with_library_heldout(manifest.get("evaluation") or {}, bundle_figures(summary)))
         click.echo(f"wrote evaluation.execution.library_heldout into {bundle}/manifest (re-sealed)")
+    return 0
+
+
+@library.command("folder")
+@click.argument("out", type=click.Path(path_type=Path))
+@_pins_option
+@_work_option
+@click.option("--pairs", "pairs_path", type=click.Path(path_type=Path), default=DEFAULT_PAIRS, show_default=True)
+@click.option("--split", type=click.Choice(["train", "heldout"]), default="train", show_default=True,
+              help="train: OUT/train.jsonl and valid.jsonl for `data mix` and `train`; heldout: the held-out "
+                   "packages' pairs in OUT/test.jsonl, to score models on (never trained on)")  # fmt: skip
+def folder_command(out: Path, pins_path: Path | None, work: Path, pairs_path: Path, split: str) -> int:
+    """Write the library pairs of one split as canonical functions in a pairs folder."""
+    work = work / "library"
+    from speedhints.training.data.library.heldout import read_pairs
+    from speedhints.training.data.library.pins import PinError
+    from speedhints.training.data.library.sdist import SdistError
+    from speedhints.training.data.library.trainpairs import pair_rows, write_folder
+
+    rows = read_pairs(pairs_path, split)
+    if not rows:
+        click.echo(f"error: no {split} rows in {pairs_path}", err=True)
+        return 2
+    try:
+        packages = {u.pin.name: u for u in _prepared(pins_path, work, tuple(sorted({p.package for p, _ in rows})))}
+    except (PinError, SdistError) as err:
+        click.echo(f"error: {err}", err=True)
+        return 2
+    pairs, counts = pair_rows(rows, packages, held_out=split == "heldout")
+    write_folder(out, pairs)
+    click.echo(f"{len(rows)} {split} rows -> {out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return 0

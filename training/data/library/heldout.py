@@ -46,15 +46,30 @@ class HeldoutPair:
     test_files: tuple[str, ...]
 
 
-def read_heldout_pairs(path: Path) -> list[HeldoutPair]:
+def read_pairs(path: Path, split: str) -> list[tuple[HeldoutPair, dict[str, str]]]:
+    """The rows of library_pairs.tsv in ``split`` ("train" or "heldout"), each as its pair and the raw row."""
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     return [
-        HeldoutPair(r["package"], r["version"], r["module"], r["function"], r["family"], r["variant_sha"],
-                    tuple(r["test_files"].split()))  # fmt: skip
+        (
+            HeldoutPair(
+                r["package"],
+                r["version"],
+                r["module"],
+                r["function"],
+                r["family"],
+                r["variant_sha"],
+                tuple(r["test_files"].split()),
+            ),
+            r,
+        )  # fmt: skip
         for r in rows
-        if r["split"] == "heldout"
+        if r["split"] == split
     ]
+
+
+def read_heldout_pairs(path: Path) -> list[HeldoutPair]:
+    return [pair for pair, _ in read_pairs(path, "heldout")]
 
 
 def recreate_variant(original: str, pair: HeldoutPair) -> FunctionVariant | None:
