@@ -15,7 +15,7 @@ COMMITTED = [
     "input_alias", "print_per_item", "hoist_len", "hoist_call", "sort_per_iteration", "early_break", "any_all_loop",
     "enumerate_index", "sum_loop", "list_repeat_comprehension", "stdout_write", "main_to_module", "print_buffered",
     "prefix_sum_slice", "lru_cache_removal", "memo_dict_removal", "append_concat", "index_iteration",
-    "min_max_sorted",
+    "min_max_sorted", "isinstance_or", "items_lookup", "join_generator", "startswith_or", "const_set_membership",
 ]
 
 

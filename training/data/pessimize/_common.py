@@ -78,6 +78,16 @@ def replace_node(parent: ast.AST, old: ast.AST, new: ast.AST) -> None:
     raise ValueError("node not found under its parent")
 
 
+def replace_with_or(parent: ast.AST, old: ast.expr, values: list[ast.expr]) -> None:
+    """Put ``v1 or v2 or ...`` where ``old`` is among ``parent``'s fields, spliced into ``parent`` when it is an
+    ``or`` itself (``a or v1 or v2``: the same operands evaluated in the same order, without parentheses)."""
+    if isinstance(parent, ast.BoolOp) and isinstance(parent.op, ast.Or):
+        index = next(i for i, value in enumerate(parent.values) if value is old)
+        parent.values[index:index + 1] = values
+    else:
+        replace_node(parent, old, ast.BoolOp(ast.Or(), values))
+
+
 def statement_list(parent: ast.AST, stmt: ast.stmt) -> tuple[list[ast.stmt], int]:
     """The statement list of ``parent`` (a body, orelse, finalbody...) that holds ``stmt``, and its index there."""
     for _field, value in ast.iter_fields(parent):
@@ -512,6 +522,18 @@ def quiet_expression(expr: ast.AST, indexed: tuple[str, str] | None = None) -> b
 
 def names_in(node: ast.AST) -> set[str]:
     return {n.id for n in preorder(node) if isinstance(n, ast.Name)}
+
+
+def name_chain(expr: ast.AST) -> list[str] | None:
+    """``["self", "items"]`` for ``self.items``, ``["x"]`` for ``x``: the names of a chain of attribute loads on a
+    plain name (no calls, subscripts or literals in it), else None."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    return [expr.id, *reversed(parts)]
 
 
 def new_sequence_bindings(names: Names, links: dict[ast.AST, ast.AST], name: str) -> list[ast.Name] | None:
