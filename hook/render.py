@@ -133,8 +133,9 @@ def verdict(report: RegionReport) -> str:
         return "nothing shown: the model gave no hint"
     if not refused and not unsure:
         return f"nothing shown: nothing to improve, no latent changed the code ({_counts(unchanged)})"
-    if not refused:
-        return f"nothing shown: the model is unsure ({_counts({**unsure, **unchanged})})"
+    if not refused:  # (a function too long for the model, not cut since the gate refuses every latent, says so)
+        return f"nothing shown: the model is unsure ({_counts({**unsure, **unchanged})})" + (
+            f"; {report.detail}" if report.detail else "")
     others = f"; {_counts({**unsure, **unchanged})}" if unsure or unchanged else ""
     return f"nothing shown: every candidate that changed the code was refused ({_counts(refused)}{others})"
 

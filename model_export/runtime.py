@@ -53,7 +53,7 @@ from speedhints.model_export.editscript import Script, ScriptCodec, ScriptError,
 from speedhints.model_export.editscript import apply as apply_script
 from speedhints.model_export.hints import Hint, LineRange, Overlaps
 from speedhints.model_export.onnx_decoding import DecodeStats, Seq2SeqRunner, default_providers, make_session
-from speedhints.model_export.parts import cut_function
+from speedhints.model_export.parts import cut_function, function_node
 from speedhints.model_export.plausibility import refusal
 from speedhints.model_export.prefix_check import cannot_parse_whatever_follows
 from speedhints.model_export.regions import CodeRegion, source_lines, touched_regions
@@ -160,6 +160,7 @@ class OnnxSuggester:
         prepared: list[Prepared] = []
         measure = _Measure(self)
         cut: list[RegionOutcome] = []  # functions too long as a whole, checked in parts
+        closed = self._all_gated()
         for region in touched_regions(source, changed):
             outcome = out.regions.setdefault(region.span, _outcome(region))
             if deadline is not None and clock() >= deadline:
@@ -168,6 +169,12 @@ class OnnxSuggester:
             got = measure(region.code)
             if isinstance(got, tuple):
                 prepared.append((region, *got))
+                continue
+            if got.reason == TOO_LONG and closed is not None and function_node(source, region) is not None:
+                # The gate refuses every latent, so no part would be decoded: cutting (a canonical form per
+                # statement and per part) would only cost time: 40 ms per long function (bench_hook.py --only commit).
+                outcome.drop(closed, max(1, min(top_k, self.spec.codebook_size)))
+                outcome.detail = f"too long for the model as a whole ({got.detail}): not cut into parts, as no latent may be shown"
                 continue
             if got.reason == TOO_LONG and self._cut(source, region, outcome, got.detail, measure, Overlaps(changed),
                                                     out, prepared):

@@ -16,7 +16,7 @@ import test_hook_fixtures
 from test_hook_fixtures import git, make_repo, run_check
 
 from speedhints.hook import suggester as suggester_factory
-from speedhints.model_export.accounting import NOT_CANONICAL, TOO_LONG, RegionOutcome
+from speedhints.model_export.accounting import BELOW_PRECISION, NOT_CANONICAL, TOO_LONG, RegionOutcome
 from speedhints.model_export.bundle import load_bundle
 from speedhints.model_export.canonical import canonicalize
 from speedhints.model_export.editscript import apply, diff
@@ -318,6 +318,27 @@ def test_the_parts_are_the_largest_runs_the_runtime_reads(scripted: Scripted) ->
     next_stmt = next(s for s in ast.parse(LONG).body[1].body if s.lineno == after.start)
     longer = "".join(line[4:] for line in lines[first.start - 1 : next_stmt.end_lineno])
     assert not reads(longer)
+
+
+def test_a_closed_gate_does_not_cut_a_long_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the gate refuses every latent nothing would be decoded, so the parts are not worth making: the function
+    is one region, dropped under the gate's reason, and says why it was not cut."""
+    import speedhints.model_export.runtime as runtime
+
+    def no_cut(*_: object) -> None:
+        raise AssertionError("cut_function called under a closed gate")
+
+    monkeypatch.setattr(runtime, "cut_function", no_cut)
+    gated = OnnxSuggester(load_bundle(None), RuntimeConfig(min_precision=1.0))  # no Wilson lower bound reaches 1
+    report = gated.report("m.py", LONG, [(1, 1000)], top_k=4)
+    outcome = report.regions[function(LONG, "work").span]
+    assert outcome.parts == [] and dict(outcome.dropped) == {BELOW_PRECISION: 4} and report.hints == []
+    assert outcome.detail == ("too long for the model as a whole (1079 tokens, the model reads at most 256): "
+                              "not cut into parts, as no latent may be shown")
+    # An open gate still cuts (test_the_runtime_checks_a_long_function_in_parts_... shows what comes of it).
+    monkeypatch.undo()
+    report = OnnxSuggester(load_bundle(None), RuntimeConfig(min_precision=0.0)).report("m.py", LONG, [(10, 10)])
+    assert len(report.regions[function(LONG, "work").span].parts) == 4
 
 
 # ---- the hook: --explain says a function was checked in parts, and what was skipped ---------------------------

@@ -179,7 +179,13 @@ def test_the_hooks_json_totals_the_real_runtimes_drops(
     file = tmp_path / "shop.py"
     file.write_text(USER + "\n\n" + long_function(runtime))
     argv = ["check", "--all", "--no-cache", "--bundle", str(tiny_bundle()), "--format", "json", "--explain"]
+    # At the default gate no latent of the unmeasured test bundle may be shown: the long function is not cut.
     assert main([*argv, str(file)]) == 0
+    gated = {e["function"]: e for e in json.loads(capsys.readouterr().out)["explain"]}
+    assert "parts" not in gated["summed"] and gated["summed"]["dropped"] == {BELOW_PRECISION: 4}
+    assert gated["summed"]["verdict"].endswith("not cut into parts, as no latent may be shown")
+    # With every latent open, the real runtime decodes the parts too.
+    assert main([*argv, "--min-precision", "0", str(file)]) == 0
     payload = json.loads(capsys.readouterr().out)
     explain = {e["function"]: e for e in payload["explain"]}
     assert set(explain) == {"<module>", "keep_known", "summed"}
