@@ -11,8 +11,8 @@ models on.
 A tenth of the training *functions* (by a hash of package, module and function, so every variant of a function
 falls on the same side, and the choice does not move when rows are added) goes to ``valid.jsonl`` for the
 trainer's best-checkpoint choice. Each pair says whether its speedup was timed (``timed``); none of the library
-pairs is timed today (the packages' tests verify behaviour, not speed), so they carry no speedup and enter the
-curriculum unweighted (``data mix --pairs DIR``), where the timed contest pairs are repeated (``DIR*K``).
+pairs is timed today (the packages' tests verify behaviour, not speed), so they carry no speedup, and the curriculum
+weighs them half as much as the timed synthetic pairs (``data mix --pairs 'library*2'`` against ``'synth*4'``).
 """
 
 from __future__ import annotations
