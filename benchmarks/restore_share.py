@@ -57,7 +57,8 @@ def score(rt: OnnxSuggester, pairs: Sequence[dict[str, str]]) -> dict[str, float
         top4_restored += hit4
     n = max(1, len(pairs))
     return {"inputs": len(pairs), "pass_checks": passed, "restoring": restoring,
-            "best_of_64_restored": round(any_restored / n, 3), "top4_restored": round(top4_restored / n, 3)}  # fmt: skip
+            "best_of_64_restored": round(any_restored / n, 3),
+            "top4_restored": round(top4_restored / n, 3)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -65,6 +65,9 @@ class ModelSpec:
     # model_export/editscript.py; the bundle's tokenizer then carries the line tokens). Manifests written before
     # edit models existed have no such field: they hold program models.
     output: str = "program"
+    # A copy head (training/models/seq2seq.py): the encoder graph also writes copy_key and copy_ids, the decoder
+    # step reads them and writes log-probabilities. Manifests written before it: no copy head.
+    copy: bool = False
 
     @property
     def head_dim(self) -> int:

@@ -245,14 +245,33 @@ def changed_exports(before: ast.Module, after: ast.Module, level: str, live: fro
     if level == "class":
         return sorted(_bound(before.body, loops=True) ^ _bound(after.body, loops=True))
     if level == "module":
-        return sorted(n for n in _bound(before.body) - _bound(after.body) if not n.startswith("_"))
+        # Imports count: the module's functions and its importers read them (a hint that replaced textwrap's
+        # ``import re`` by a list literal passed every other check and broke the module).
+        # Rebinding one (``re = []``) is as bad as deleting it.
+        gone = (_bound(before.body, imports=True) - _bound(after.body, imports=True)) | (
+            _imported(before) - _imported(after))
+        return sorted(n for n in gone if not n.startswith("_"))
     return []
 
 
-def _bound(body: list[ast.stmt], loops: bool = False) -> set[str]:
+def _imported(tree: ast.Module) -> set[str]:
+    """Names the module's top-level code binds by an import (in ``if``/``try`` blocks too; not inside defs)."""
+    out: set[str] = set()
+    todo = list(tree.body)
+    while todo:
+        stmt = todo.pop()
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            out.update((a.asname or a.name).partition(".")[0] for a in stmt.names)
+        elif not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            todo += [s for f in _BODIES for lst in _stmt_lists(getattr(stmt, f, None)) for s in lst]
+    return out
+
+
+def _bound(body: list[ast.stmt], loops: bool = False, imports: bool = False) -> set[str]:
     """Names a module or class body defines: assignment targets, defs and classes, also inside ``if``/``try``/
     ``with`` blocks (``try: import json`` / ``except: json = None``); loop targets only when ``loops`` (a class
-    body's loop variables become attributes; a module's are temporaries)."""
+    body's loop variables become attributes; a module's are temporaries); imported names when ``loops`` or
+    ``imports``."""
     out: set[str] = set()
     for stmt in body:
         if isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):
@@ -260,14 +279,14 @@ def _bound(body: list[ast.stmt], loops: bool = False) -> set[str]:
                 out.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             out.add(stmt.name)
-        elif isinstance(stmt, ast.Import | ast.ImportFrom) and loops:
+        elif isinstance(stmt, ast.Import | ast.ImportFrom) and (loops or imports):
             out.update((a.asname or a.name).partition(".")[0] for a in stmt.names)
         elif isinstance(stmt, ast.For | ast.AsyncFor | ast.While) and not loops:
             continue
         if isinstance(stmt, ast.For | ast.AsyncFor) and loops:
             out.update(n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name))
         for lst in (b for f in _BODIES for b in _stmt_lists(getattr(stmt, f, None))):
-            out |= _bound(lst, loops)
+            out |= _bound(lst, loops, imports)
     return out
 
 

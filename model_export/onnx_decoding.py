@@ -22,8 +22,17 @@ from speedhints.model_export.bundle import ModelSpec
 I64 = np.int64
 
 
-def cross_names(n_layers: int) -> list[str]:
-    return [f"cross_{kind}.{i}" for i in range(n_layers) for kind in ("key", "value")]
+# A copy head's source, written by the encoder graph after the cross K/V and read by the decoder step after them:
+# the copy keys (B, S, D) and the source ids they point at (B, S), a copy of input_ids, so that the runner keeps,
+# shrinks and feeds them by name with the cross K/V like any other per-source tensor.
+COPY_NAMES = ["copy_key", "copy_ids"]
+
+
+def cross_names(n_layers: int, copy: bool = False) -> list[str]:
+    """The encoder graph's outputs, fed back to every decoder step (training/export/graphs.py writes them): each
+    layer's cross K/V, then a copy head's keys and source ids."""
+    return [f"cross_{kind}.{i}" for i in range(n_layers) for kind in ("key", "value")] + (
+        COPY_NAMES if copy else [])
 
 
 def past_names(n_layers: int) -> list[str]:
@@ -54,7 +63,7 @@ class Seq2SeqRunner:
     def __init__(self, encoder: ort.InferenceSession, decoder: ort.InferenceSession, spec: ModelSpec) -> None:
         self.encoder, self.decoder, self.spec = encoder, decoder, spec
         n = spec.n_dec_layers
-        self._cross, self._past, self._present = cross_names(n), past_names(n), present_names(n)
+        self._cross, self._past, self._present = cross_names(n, spec.copy), past_names(n), present_names(n)
         self._outputs = ["next_tokens", *self._present]
 
     # ----------------------------------------------------------------------------------------------------------

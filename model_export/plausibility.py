@@ -53,7 +53,7 @@ from speedhints.model_export.similarity import code_tokens, rouge_n
 from speedhints.model_export.source import parse_python, parse_quietly
 from speedhints.model_export.typecheck import type_errors
 
-RULES_VERSION = 9  # bump when the checks change: cached hints were filtered by the old ones
+RULES_VERSION = 10  # bump when the checks change: cached hints were filtered by the old ones
 # Every reason a candidate is not shown, by key, with what it means. The first six come from the runtime
 # (runtime.py: the precision gate, then ``_checked``) before these checks run; the rest from ``refusal`` below, in
 # the order it tries them.

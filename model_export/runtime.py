@@ -174,7 +174,8 @@ class OnnxSuggester:
                 # The gate refuses every latent, so no part would be decoded: cutting (a canonical form per
                 # statement and per part) would only cost time: 40 ms per long function (bench_hook.py --only commit).
                 outcome.drop(closed, max(1, min(top_k, self.spec.codebook_size)))
-                outcome.detail = f"too long for the model as a whole ({got.detail}): not cut into parts, as no latent may be shown"
+                outcome.detail = (f"too long for the model as a whole ({got.detail}): not cut into parts, "
+                                  "as no latent may be shown")
                 continue
             if got.reason == TOO_LONG and self._cut(source, region, outcome, got.detail, measure, Overlaps(changed),
                                                     out, prepared):

@@ -136,7 +136,7 @@ def edit_examples(codec: Any) -> list[tuple[list[int], list[int]]]:
 
 
 @functools.cache
-def tiny_edit_checkpoint(steps: int = 300) -> Path:
+def tiny_edit_checkpoint(steps: int = 300, copy: bool = False) -> Path:
     import torch
 
     from speedhints.model_export.editscript import ScriptCodec
@@ -148,7 +148,7 @@ def tiny_edit_checkpoint(steps: int = 300) -> Path:
     tok = CodeTokenizer.load(TOKENIZER)
     codec = ScriptCodec(tok)
     run = make_run_config("edit-vqvae", "tiny", output="edit", vocab_size=codec.vocab_size, pad_id=tok.pad_id,
-                          bos_id=tok.bos_id, eos_id=tok.eos_id, max_len=128)
+                          bos_id=tok.bos_id, eos_id=tok.eos_id, max_len=128, copy=copy)
     t = run.train
     t.max_steps = t.lr_decay_steps = t.eval_interval = t.ckpt_interval = steps
     t.max_len, t.batch_size, t.learning_rate, t.warmup_steps = 128, 4, 1e-2, 10
@@ -162,9 +162,9 @@ def tiny_edit_checkpoint(steps: int = 300) -> Path:
 
 
 @functools.cache
-def tiny_edit_bundle() -> Path:
+def tiny_edit_bundle(copy: bool = False) -> Path:
     from speedhints.training.export.exporter import ExportConfig, export_bundle
 
     out = _temp_dir("speedhints-edit-bundle-")
-    export_bundle(ExportConfig(checkpoint=tiny_edit_checkpoint(), out=out))
+    export_bundle(ExportConfig(checkpoint=tiny_edit_checkpoint(copy=copy), out=out))
     return out

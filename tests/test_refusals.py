@@ -286,6 +286,12 @@ def test_exports_of_a_class_or_module_must_not_change() -> None:
     assert _why(lib, lib.replace("CACHE = dict(DEFAULTS)\n", "CACHE = DEFAULTS.copy()\n")) is None
     assert _why(lib, lib.replace("CACHE = dict(DEFAULTS)\n", "").replace("CACHE[k]", "DEFAULTS[k]")) == \
         "changes exports: CACHE"
+    # A module's imports are its names too: its functions read them (textwrap.py's ``import re``, replaced by a hint).
+    textwrap_head = "import re\n\n__all__ = ['wrap']\n_whitespace = '\\t\\n\\x0b\\x0c\\r '\n"
+    assert _why(textwrap_head, textwrap_head.replace("import re\n", "")) == "changes exports: re"
+    assert _why(textwrap_head, textwrap_head.replace("import re\n", "re = []\n")) == "changes exports: re"
+    guarded = "try:\n    import json\nexcept ImportError:\n    json = None\nX = 1\n"
+    assert _why(guarded, guarded.replace("    json = None\n", "    pass\n")) is None  # the import is still there
     # A module may gain a name: the classic input = sys.stdin.readline speed edit.
     script = "n = int(input())\na = list(map(int, input().split()))\nprint(sum(a) + n)\n"
     assert _why(script, "import sys\ninput = sys.stdin.readline\n" + script) is None

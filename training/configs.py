@@ -51,6 +51,11 @@ class ModelConfig:
     # the vocabulary (line tokens), what the encoder reads and what export and the runtime must do with the output.
     # Checkpoints written before it existed read back as "program", which is what they are.
     output: str = "program"
+    # A copy head (pointer-generator, See et al. 2017): each output token's distribution mixes the vocabulary's with
+    # an attention over the source tokens, so copying an input line (most of a speed edit) and pointing at a line
+    # token is one attention, not a token-by-token regeneration. Part of the interface for the same reason as
+    # ``output``: the decoder step reads the source ids and writes log-probabilities. Older checkpoints: False.
+    copy: bool = False
 
     def __post_init__(self) -> None:
         if self.d_model % self.n_heads:

@@ -13,7 +13,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +123,8 @@ def setup_distributed(device: str = "auto") -> DistInfo:
 
 def _describe(run: RunConfig) -> str:
     edit = ", edit output" if run.model.output == "edit" else ""
-    return f"{run.model_name} ({run.config_name}{edit})"
+    copy = ", copy head" if run.model.copy else ""
+    return f"{run.model_name} ({run.config_name}{edit}{copy})"
 
 
 def get_lr(step: int, cfg: TrainConfig) -> float:
@@ -269,8 +270,8 @@ def train(
     ckpt = read_checkpoint(ckpt_path) if resume and ckpt_path.exists() else None
     if ckpt is not None:
         saved = RunConfig.from_dict(ckpt["run_config"])
-        if (saved.model_name, saved.config_name, saved.model.output) != (
-            run.model_name, run.config_name, run.model.output
+        if (saved.model_name, saved.config_name, saved.model.output, saved.model.copy) != (
+            run.model_name, run.config_name, run.model.output, run.model.copy
         ):
             raise ValueError(
                 f"{ckpt_path} holds a {_describe(saved)} run, not {_describe(run)}: pass --fresh or another --out"
@@ -297,10 +298,15 @@ def train(
     if ckpt is None and init is not None:
         start = read_checkpoint(init)
         start_model = RunConfig.from_dict(start["run_config"]).model
-        if start_model != mcfg:
+        # A model with a copy head may start from the same network without one: the head starts fresh.
+        adds_copy = mcfg.copy and not start_model.copy
+        if replace(start_model, copy=mcfg.copy) != mcfg if adds_copy else start_model != mcfg:
             raise ValueError(f"{init} is a different architecture ({start_model.kind}, d_model {start_model.d_model}, "
                              f"layers {start_model.n_enc_layers}+{start_model.n_dec_layers}): cannot start from it")
-        model.load_state_dict(start["model"])
+        missing, unexpected = model.load_state_dict(start["model"], strict=not adds_copy)
+        if unexpected or any(".copy_" not in k for k in missing):
+            raise ValueError(f"{init}: its weights do not fit this model ({len(missing)} missing, "
+                             f"{len(unexpected)} unexpected)")
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])

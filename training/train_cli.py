@@ -48,6 +48,8 @@ CORPUS_TOKENIZER = Path(__file__).resolve().parent / "corpus" / "tokenizer.json"
 )
 @click.option("--output", type=click.Choice(OUTPUTS), default="program", show_default=True,
               help="What the decoder writes: the whole fast program, or an edit script of the input's lines.")
+@click.option("--copy/--no-copy", "copy", default=False, show_default=True,
+              help="Give the decoder a copy head (a pointer over the input's tokens) beside its vocabulary.")
 @click.option("--max-steps", type=click.IntRange(min=1), default=None, help="Override the preset's step count.")
 @click.option(
     "--out",
@@ -74,6 +76,7 @@ def train(
     pairs_dir: Path,
     tokenizer_path: Path | None,
     output: str,
+    copy: bool,
     max_steps: int | None,
     out_dir: Path | None,
     fresh: bool,
@@ -117,6 +120,7 @@ def train(
         seed,
         init,
         output,
+        copy,
     )
 
 
@@ -152,6 +156,7 @@ def _run(
     seed: int | None,
     init: Path | None = None,
     output: str = "program",
+    copy: bool = False,
 ) -> int:
     import torch
 
@@ -174,6 +179,7 @@ def _run(
         model_name,
         config_name,
         output=output,
+        copy=copy,
         vocab_size=tokenizer.vocab_size,
         pad_id=tokenizer.pad_id,
         bos_id=tokenizer.bos_id,

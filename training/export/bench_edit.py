@@ -90,6 +90,8 @@ def _runner(model_cfg: Any, tmp: Path, threads: int) -> tuple[Any, Any, np.ndarr
     assert isinstance(model, EditModel)
     with torch.no_grad():
         model.embedding.tok.weight[model_cfg.eos_id] = 0.0  # logit 0 < the max of ~2k random logits: never EOS
+        if model_cfg.copy:  # the copy head could point at the source's EOS: gate it shut (its work is still done)
+            model.seq2seq.copy_gate.bias.fill_(30.0)
     spec = spec_of(RunConfig(model=model_cfg, train=TrainConfig()))
     tmp.mkdir(parents=True, exist_ok=True)
     export_graphs(model, tmp, spec)

@@ -25,7 +25,7 @@ from speedhints.model_export import bundle as fmt
 from speedhints.model_export.atlas import Atlas, AtlasError
 from speedhints.model_export.bundle import ModelSpec
 from speedhints.model_export.editscript import ScriptCodec, ScriptError, diff
-from speedhints.model_export.onnx_decoding import Seq2SeqRunner, make_session
+from speedhints.model_export.onnx_decoding import COPY_NAMES, Seq2SeqRunner, cross_names, make_session
 from speedhints.model_export.tokenizer import CodeTokenizer
 from speedhints.training.configs import RunConfig
 from speedhints.training.export.graphs import DecoderStepGraph, EncoderGraph, PriorGraph, kv_names
@@ -57,7 +57,7 @@ class ExportConfig:
 def spec_of(run: RunConfig) -> ModelSpec:
     m = run.model
     return ModelSpec(m.kind, m.vocab_size, m.d_model, m.n_heads, m.n_dec_layers, m.codebook_size, m.max_len,
-                     m.pad_id, m.bos_id, m.eos_id, m.output)
+                     m.pad_id, m.bos_id, m.eos_id, m.output, m.copy)
 
 
 def load_checkpoint(path: Path) -> tuple[EditModel, RunConfig, dict[str, Any]]:
@@ -90,11 +90,13 @@ def export_graphs(model: EditModel, out: Path, spec: ModelSpec) -> None:
     z = torch.randn(b, spec.d_model, generator=g)
     enc = EncoderGraph(model).eval()
     dec = DecoderStepGraph(model).eval()
-    cross, past = kv_names("cross", n), kv_names("past", n)
+    cross, past = cross_names(n, spec.copy), kv_names("past", n)
+    # cross K/V (B, H, S, hd): the source on axis 2; the copy head's keys (B, S, D) and ids (B, S): on axis 1
+    cross_axes = {k: {0: "batch", 1 if k in COPY_NAMES else 2: "src"} for k in cross}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer warnings about shape checks that are constant in the graph
         _onnx(enc, (ids, z), out / fmt.ENCODER, ["input_ids", "z"], cross,
-              {"input_ids": {0: "batch", 1: "src"}, "z": {0: "batch"}, **{k: {0: "batch", 2: "src"} for k in cross}})
+              {"input_ids": {0: "batch", 1: "src"}, "z": {0: "batch"}, **cross_axes})
         cross_kv = enc(ids, z)
         dec_in = (
             torch.randint(3, spec.vocab_size, (b, t), generator=g),
@@ -110,7 +112,7 @@ def export_graphs(model: EditModel, out: Path, spec: ModelSpec) -> None:
             "past_mask": {0: "batch", 1: "past"}, "encoder_attention_mask": {0: "batch", 1: "src"},
             "logits": {0: "batch", 1: "new"}, "next_tokens": {0: "batch", 1: "new"},
         }
-        axes.update({k: {0: "batch", 2: "src"} for k in cross})
+        axes.update(cross_axes)
         axes.update({k: {0: "batch", 2: "past"} for k in past})
         axes.update({k: {0: "batch", 2: "past_plus_new"} for k in present})
         _onnx(dec, dec_in, out / fmt.DECODER,
@@ -153,15 +155,15 @@ def check_fp32(model: EditModel, out: Path, spec: ModelSpec, cfg: ExportConfig,
     codebook = np.load(out / fmt.CODEBOOK)
     enc, dec, prior = EncoderGraph(model).eval(), DecoderStepGraph(model).eval(), PriorGraph(model).eval()
     figures: dict[str, float] = {}
-    cross_names, past_names = kv_names("cross", n), kv_names("past", n)
+    cross_in, past_names = cross_names(n, spec.copy), kv_names("past", n)
     for b, s, t, p in [(3, 9, 1, 0), (1, 4, 5, 7), (4, 12, 2, 6)]:
         ids = _ragged_ids(b, s, spec, g)
         z = torch.from_numpy(codebook[torch.randint(0, spec.codebook_size, (b,), generator=g).numpy()])
         with torch.no_grad():
             cross = enc(ids, z)
             ref_prior = prior(ids)
-        got = enc_s.run(cross_names, {"input_ids": ids.numpy(), "z": z.numpy()})
-        for name, a, r in zip(cross_names, got, cross, strict=True):
+        got = enc_s.run(cross_in, {"input_ids": ids.numpy(), "z": z.numpy()})
+        for name, a, r in zip(cross_in, got, cross, strict=True):
             _close(f"encoder {name}", a, r.numpy(), cfg, figures)
         _close("prior_logits", pri_s.run(["prior_logits"], {"input_ids": ids.numpy()})[0], ref_prior.numpy(), cfg,
                figures)
@@ -176,7 +178,7 @@ def check_fp32(model: EditModel, out: Path, spec: ModelSpec, cfg: ExportConfig,
         )
         with torch.no_grad():
             ref = dec(*inputs)
-        names = ["input_ids", "position_ids", "past_mask", "encoder_attention_mask", *cross_names, *past_names]
+        names = ["input_ids", "position_ids", "past_mask", "encoder_attention_mask", *cross_in, *past_names]
         got = dec_s.run(None, {k: v.numpy() for k, v in zip(names, inputs, strict=True)})
         _close("decoder logits", got[0], ref[0].numpy(), cfg, figures)
         for i, (a, r) in enumerate(zip(got[2:], ref[2:], strict=True)):
@@ -208,12 +210,13 @@ def _check_script(model: EditModel, enc_s: Any, dec_s: Any, spec: ModelSpec, cfg
     z = model.quantizer.embed[: b].detach()
     with torch.no_grad():
         mask = ids != spec.pad_id
-        ref, _ = model.seq2seq.decode(torch.tensor([tgt] * b), model.seq2seq.cross_kv(model.seq2seq.encode(ids, mask,
-                                                                                                          z)), mask)
-    cross = enc_s.run(kv_names("cross", n), {"input_ids": ids.numpy(), "z": z.numpy()})
+        memory = model.seq2seq.encode(ids, mask, z)
+        ref, _ = model.seq2seq.decode(torch.tensor([tgt] * b), model.seq2seq.cross_kv(memory), mask,
+                                      copy=model.seq2seq.copy_source(memory, ids))
+    cross = enc_s.run(cross_names(n, spec.copy), {"input_ids": ids.numpy(), "z": z.numpy()})
     feed = {"input_ids": np.array([tgt] * b, dtype=np.int64), "position_ids": np.tile(np.arange(len(tgt)), (b, 1)),
             "past_mask": np.zeros((b, 0), dtype=bool), "encoder_attention_mask": mask.numpy(),
-            **dict(zip(kv_names("cross", n), cross, strict=True)),
+            **dict(zip(cross_names(n, spec.copy), cross, strict=True)),
             **{k: np.zeros((b, spec.n_heads, 0, spec.head_dim), dtype=np.float32) for k in kv_names("past", n)}}
     figures: dict[str, float] = {}
     _close("decoder logits on a script over a marked input", dec_s.run(["logits"], feed)[0], ref.numpy(), cfg,
@@ -230,10 +233,11 @@ def _check_adapter(model: EditModel, spec: ModelSpec, cfg: ExportConfig, g: torc
     z = model.quantizer.embed[torch.randint(0, spec.codebook_size, (b,), generator=g)]
     with torch.no_grad():
         mask = ids != spec.pad_id
-        cross = model.seq2seq.cross_kv(model.seq2seq.encode(ids, mask, z))
-        ref, _ = model.seq2seq.decode(tgt, cross, mask)  # teacher forcing from position 0
+        memory = model.seq2seq.encode(ids, mask, z)
+        cross, copy = model.seq2seq.cross_kv(memory), model.seq2seq.copy_source(memory, ids)
+        ref, _ = model.seq2seq.decode(tgt, cross, mask, copy=copy)  # teacher forcing from position 0
         empty = [torch.zeros(b, spec.n_heads, 0, spec.head_dim) for _ in range(2 * spec.n_dec_layers)]
-        flat = [x for kv in cross for x in kv]
+        flat = [x for kv in cross for x in kv] + ([] if copy is None else list(copy))
         got = DecoderStepGraph(model)(tgt, torch.arange(t).repeat(b, 1), torch.zeros(b, 0, dtype=torch.bool), mask,
                                       *flat, *empty)[0]
     figures: dict[str, float] = {}

@@ -6,7 +6,8 @@ takes per-row ``position_ids`` and a ``past_mask`` marking which cached slots ar
 assumes one shared length. Attention is written out (matmul, mask, softmax) so the ONNX graph has no fused op
 whose masking differs between exporters; the encoder and the prior reuse the model's modules unchanged.
 
-Names (ONNX inputs/outputs) are fixed here and read by ``speedhints.model_export.onnx_decoding``.
+Names (ONNX inputs/outputs) are fixed here and read by ``speedhints.model_export.onnx_decoding`` (which defines
+the per-source ones, ``cross_names``, for both).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import math
 import torch
 from torch import Tensor, nn
 
+from speedhints.model_export.onnx_decoding import COPY_NAMES
 from speedhints.training.models.layers import DecoderLayer, MultiHeadAttention
+from speedhints.training.models.seq2seq import copy_mixture
 from speedhints.training.models.speed_models import EditModel
 
 NEG = -1e9  # masked score: exp(NEG - max) is exactly 0 in float32, and a fully masked row stays finite
@@ -27,8 +30,10 @@ def kv_names(prefix: str, n_layers: int) -> list[str]:
     return [f"{prefix}_{kind}.{i}" for i in range(n_layers) for kind in ("key", "value")]
 
 
+
 class EncoderGraph(nn.Module):
-    """(input_ids (B, S), z (B, D)) -> each decoder layer's cross-attention key and value (B, H, S, hd)."""
+    """(input_ids (B, S), z (B, D)) -> each decoder layer's cross-attention key and value (B, H, S, hd), then with
+    a copy head its keys (B, S, D) and the ids (B, S)."""
 
     def __init__(self, model: EditModel) -> None:
         super().__init__()
@@ -38,7 +43,11 @@ class EncoderGraph(nn.Module):
     def forward(self, input_ids: Tensor, z: Tensor) -> tuple[Tensor, ...]:
         mask = input_ids != self.pad_id  # (B, S)
         memory = self.seq2seq.encode(input_ids, mask, z)  # (B, S, D)
-        return tuple(t for kv in self.seq2seq.cross_kv(memory) for t in kv)
+        out = tuple(t for kv in self.seq2seq.cross_kv(memory) for t in kv)
+        copy = self.seq2seq.copy_source(memory, input_ids)
+        if copy is not None:
+            out += (copy[0], copy[1] * 1)  # "* 1": an output of its own, not the graph's input passed through
+        return out
 
 
 class PriorGraph(nn.Module):
@@ -93,8 +102,9 @@ class DecoderStepGraph(nn.Module):
     """T new target tokens per row after a ragged self-attention cache -> logits, greedy tokens, extended cache.
 
     Inputs: input_ids (B, T), position_ids (B, T) (each row's absolute positions), past_mask (B, P) bool (live
-    cache slots), encoder_attention_mask (B, S) bool, cross_key.i / cross_value.i (B, H, S, hd),
-    past_key.i / past_value.i (B, H, P, hd). Outputs: logits (B, T, V), next_tokens (B, T) (argmax),
+    cache slots), encoder_attention_mask (B, S) bool, cross_key.i / cross_value.i (B, H, S, hd), with a copy head
+    copy_key (B, S, D) and copy_ids (B, S), past_key.i / past_value.i (B, H, P, hd). Outputs: logits (B, T, V)
+    (log-probabilities with a copy head), next_tokens (B, T) (argmax),
     present_key.i / present_value.i (B, H, P + T, hd): the past with the T new positions appended.
     """
 
@@ -108,7 +118,8 @@ class DecoderStepGraph(nn.Module):
         *kv: Tensor,
     ) -> tuple[Tensor, ...]:
         n = self.n_layers
-        cross, past = kv[: 2 * n], kv[2 * n :]
+        n_cross = 2 * n + (len(COPY_NAMES) if self.seq2seq.copy else 0)
+        cross, past = kv[:n_cross], kv[n_cross:]
         emb = self.seq2seq.embedding
         x = emb.tok(input_ids) * emb.scale + emb.pe[position_ids]  # (B, T, D)
         t = input_ids.shape[1]
@@ -123,5 +134,10 @@ class DecoderStepGraph(nn.Module):
                 layer, x, past[2 * i], past[2 * i + 1], self_mask, cross[2 * i], cross[2 * i + 1], cross_mask
             )
             presents += [k, v]
-        logits = emb.logits(self.seq2seq.ln_f(x))  # (B, T, V)
+        h = self.seq2seq.ln_f(x)
+        logits = emb.logits(h)  # (B, T, V)
+        if self.seq2seq.copy:
+            s2s = self.seq2seq
+            logits = copy_mixture(logits, h, s2s.copy_query, s2s.copy_gate, (cross[2 * n], cross[2 * n + 1]),
+                                  encoder_attention_mask)
         return (logits, logits.argmax(-1), *presents)

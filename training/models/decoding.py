@@ -28,13 +28,14 @@ def greedy_decode(
 ) -> list[list[int]]:
     """Token ids of each row's output (BOS and EOS stripped), at most ``max_len`` - 1 tokens."""
     b = src.shape[0]
-    cross = seq2seq.cross_kv(seq2seq.encode(src, src_mask, z))
+    memory = seq2seq.encode(src, src_mask, z)
+    cross, copy = seq2seq.cross_kv(memory), seq2seq.copy_source(memory, src)
     token = torch.full((b, 1), bos_id, dtype=torch.long, device=src.device)
     past = None
     out: list[list[int]] = [[] for _ in range(b)]
     done = torch.zeros(b, dtype=torch.bool, device=src.device)
     for _ in range(max_len - 1):
-        logits, past = seq2seq.decode(token, cross, src_mask, past)  # logits (B, 1, V)
+        logits, past = seq2seq.decode(token, cross, src_mask, past, copy)  # logits (B, 1, V)
         last = logits[:, -1].float()  # (B, V)
         if temperature > 0:
             probs = torch.softmax(last / temperature, dim=-1)
