@@ -25,6 +25,9 @@ and outside them it can hallucinate a different program. A speed hint must be th
   ``seen = len(xs)``) must
   not be searched (``x in seen``), indexed, iterated or have methods called (``seen.append``) where the input did
   not do so: the model swapped a list for a counter and kept the list's uses.
+- **No comparison of a value with itself**: ``if m == m:`` where the input computed a digit sum (a hint the
+  shipped model showed at min-precision 0, which then looped past the time limit) is always true; a new
+  comparison whose two sides are the same side-effect-free expression is a broken edit, not a speed-up.
 - **What an edit leaves alone** (kept.py): the module's or class's exported names and ``__all__``, constants'
   values, docstrings, and comments on the statements the edit does not change.
 - **Something to speed up**: a region of only imports, docstrings and ``pass`` gets no hint.
@@ -53,7 +56,7 @@ from speedhints.model_export.similarity import code_tokens, rouge_n
 from speedhints.model_export.source import parse_python, parse_quietly
 from speedhints.model_export.typecheck import type_errors
 
-RULES_VERSION = 10  # bump when the checks change: cached hints were filtered by the old ones
+RULES_VERSION = 11  # bump when the checks change: cached hints were filtered by the old ones
 # Every reason a candidate is not shown, by key, with what it means. The first six come from the runtime
 # (runtime.py: the precision gate, then ``_checked``) before these checks run; the rest from ``refusal`` below, in
 # the order it tries them.
@@ -74,6 +77,8 @@ REFUSAL_KEYS: dict[str, str] = {
     "undefined name": "it reads a name that some path has not bound (NameError or UnboundLocalError)",
     "runaway constant": "a literal expression past the size bounds (range(2 ** 50001), 'a' * 10 ** 12)",
     "number as container": "a name only ever given numbers is searched, indexed, iterated or has methods called",
+    "compares a value with itself": "a new comparison of an expression with itself (if m == m:): its answer never "
+                                    "depends on the data",
     "type error": "an operation the inferred types make impossible (str + int, list += int, int[...])",
     "rewrites a constant": "a module or class constant gets another value, or only a literal's value changes",
     "deletes docstring": "a docstring of the input is gone",
@@ -152,6 +157,9 @@ def _refusal(original: str, suggestion: str, canonical_in: str, canonical_out: s
     misused = _numbers_as_containers(after) - _numbers_as_containers(before)
     if misused:
         return f"number as container: {sorted(misused)[0]}"
+    same = _new(_self_comparisons(after), _self_comparisons(before))
+    if same:
+        return f"compares a value with itself: {same}"
     impossible = _new(type_errors(after), facts.type_errors)
     if impossible:
         return f"type error: {impossible}"
@@ -316,6 +324,22 @@ _NUMBER_ATTRS = frozenset(a for a in dir(0) + dir(0.0) if not a.startswith("_"))
 
 
 BUILTINS = frozenset(dir(builtins))
+
+
+_PURE = (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Slice, ast.Tuple, ast.Load, ast.expr_context,
+         ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop)
+
+
+def _self_comparisons(tree: ast.Module) -> list[str]:
+    """``a OP a`` for the same side-effect-free expression on both sides (names, attributes, subscripts,
+    constants and arithmetic on them: no calls), as source text."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            left, right = node.left, node.comparators[0]
+            if ast.dump(left) == ast.dump(right) and all(isinstance(n, _PURE) for n in ast.walk(left)):
+                out.append(ast.unparse(node))
+    return out
 
 
 def _has_work(tree: ast.Module) -> bool:

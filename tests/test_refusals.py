@@ -390,3 +390,19 @@ def test_slicing_or_indexing_with_a_str_bound_is_refused() -> None:
     assert type_errors(ast.parse(fine)) == []
     assert type_errors(ast.parse("a = [1, 2]\nk = input()\nprint(a[k])\n")) == ["list[str]"]
     assert type_errors(ast.parse("d = {}\nk = input()\nprint(d[k])\n")) == []  # a KeyError at most: values
+
+
+def test_a_new_comparison_of_a_value_with_itself_is_refused() -> None:
+    # hint_trial's 102_B: a digit sum replaced by `if m == m:`, which then looped past the time limit
+    script = "m = input()\nt = 0\nwhile len(m) > 1:\n    m = str(sum(map(int, m)))\n    t += 1\nprint(t)\n"
+    broken = script.replace("    m = str(sum(map(int, m)))\n", "    if m == m:\n        t += 1\n")
+    assert _why(script, broken) == "compares a value with itself: m == m"
+    assert _why(script, script.replace("len(m) > 1", "len(m) >= 2")) is None  # two different sides
+    fn = ("def f(xs):\n    out = []\n    for x in xs:\n        if x[0] != x[0]:\n            out.append(x)\n"
+          "    return out\n")
+    # a NaN test the input already has is the input's own business; calls may differ between the two sides
+    assert _why(fn, fn.replace("    out = []\n    for x in xs:\n        if x[0] != x[0]:\n            out.append(x)\n",
+                               "    out = [x for x in xs if x[0] != x[0]]\n")) is None
+    calls = "def g(it):\n    n = 0\n    for _ in range(3):\n        n += 1\n    return n\n"
+    pairwise = calls.replace("        n += 1\n", "        if next(it) == next(it):\n            n += 1\n")
+    assert _why(calls, pairwise) is None
